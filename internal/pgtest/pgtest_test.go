@@ -80,3 +80,12 @@ func TestPause(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkStart measures initdb, starting postgres and creating the test
+// database.
+func BenchmarkStart(b *testing.B) {
+	for b.Loop() {
+		s := pgtest.Start(b)
+		s.Kill()
+	}
+}

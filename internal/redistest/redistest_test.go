@@ -134,3 +134,11 @@ func TestCluster(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkStart measures starting a redis-server until it answers PING.
+func BenchmarkStart(b *testing.B) {
+	for b.Loop() {
+		s := redistest.Start(b)
+		s.Kill()
+	}
+}
