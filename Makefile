@@ -45,4 +45,5 @@ bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./...
 
 run:
-	$(GO) run ./examples/chainsync
+	@if [ -d examples/chainsync ]; then $(GO) run ./examples/chainsync; \
+	else echo "examples/chainsync has not landed yet"; exit 1; fi
