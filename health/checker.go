@@ -287,9 +287,11 @@ func (c *Checker) Start() {
 	}
 	c.bgStop = make(chan struct{})
 	c.bg.Store(true)
+	now := c.now()
 	for _, r := range c.runners {
+		_, wait := r.poll(now, true) // the first run starts now, before Start returns
 		c.bgWG.Add(1)
-		go r.loop(c.bgStop)
+		go r.loop(c.bgStop, wait)
 	}
 }
 
@@ -446,19 +448,20 @@ func (r *runner) latest() Result {
 // stays "running" until the function returns.
 func (r *runner) exec(wait chan struct{}, start time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.check.Timeout)
-	stop := context.AfterFunc(ctx, func() { r.finish(wait, r.check.Timeout, ErrTimeout) })
+	stop := context.AfterFunc(ctx, func() { r.finish(wait, r.check.Timeout, ErrTimeout, false) })
 	err := r.call(ctx)
 	if stop() {
 		d := r.c.now().Sub(start)
 		if err != nil && ctx.Err() != nil {
 			err, d = fmt.Errorf("%w: %w", ErrTimeout, err), r.check.Timeout
 		}
-		r.finish(wait, d, err)
+		r.finish(wait, d, err, true)
+	} else { // the timeout recorded the result; the function is done now
+		r.mu.Lock()
+		r.running = false
+		r.mu.Unlock()
 	}
 	cancel()
-	r.mu.Lock()
-	r.running = false
-	r.mu.Unlock()
 }
 
 // call runs the check function, turning a panic into [ErrPanic].
@@ -473,9 +476,12 @@ func (r *runner) call(ctx context.Context) (err error) {
 }
 
 // finish records the result of the run whose channel is wait, unless that
-// run already has one.
-func (r *runner) finish(wait chan struct{}, d time.Duration, err error) {
+// run already has one. returned says the check function has returned.
+func (r *runner) finish(wait chan struct{}, d time.Duration, err error, returned bool) {
 	r.mu.Lock()
+	if returned {
+		r.running = false
+	}
 	if r.cycle != wait {
 		r.mu.Unlock()
 		return
@@ -520,13 +526,14 @@ func (r *runner) recordLocked(now time.Time, d time.Duration, err error) bool {
 	return true
 }
 
-// loop runs the check at its interval until stop is closed.
-func (r *runner) loop(stop chan struct{}) {
+// loop waits for the run of wait, then runs the check at its interval
+// until stop is closed.
+func (r *runner) loop(stop, wait chan struct{}) {
 	defer r.c.bgWG.Done()
 	t := time.NewTicker(r.check.Interval)
 	defer t.Stop()
 	for {
-		if _, wait := r.poll(r.c.now(), true); wait != nil {
+		if wait != nil {
 			select {
 			case <-wait:
 			case <-stop:
@@ -538,6 +545,7 @@ func (r *runner) loop(stop chan struct{}) {
 		case <-stop:
 			return
 		}
+		_, wait = r.poll(r.c.now(), true)
 	}
 }
 
