@@ -452,7 +452,9 @@ func (r *runner) exec(wait chan struct{}, start time.Time) {
 	err := r.call(ctx)
 	if stop() {
 		d := r.c.now().Sub(start)
-		if err != nil && ctx.Err() != nil {
+		if deadline, _ := ctx.Deadline(); err != nil && (ctx.Err() != nil || !time.Now().Before(deadline)) {
+			// It gave up at its deadline; the driver's own deadline error
+			// ("i/o timeout") can come a moment before ctx reports one.
 			err, d = fmt.Errorf("%w: %w", ErrTimeout, err), r.check.Timeout
 		}
 		r.finish(wait, d, err, true)
