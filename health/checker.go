@@ -265,8 +265,10 @@ func (c *Checker) Draining() bool { return c.draining.Load() }
 
 // Report returns the current health, running the checks whose results are
 // stale (see the package documentation) and waiting for them at most
-// [Options.Deadline] or until ctx ends. The returned Checks slice is the
-// caller's.
+// [Options.Deadline] or until ctx ends. The checks themselves run under
+// their own timeouts, not under ctx: a run is shared by every probe that
+// arrives meanwhile and outlives the one that started it. The returned
+// Checks slice is the caller's.
 func (c *Checker) Report(ctx context.Context) Report {
 	s := c.snapshot(ctx)
 	rep := s.report
@@ -403,7 +405,6 @@ type runner struct {
 	running  bool          // the check function has not returned yet
 	runStart time.Time
 	status   atomic.Uint32 // last.Status, read without mu by overall updates
-	runs     atomic.Int64  // started runs, for tests via export_test.go
 }
 
 // poll returns the runner's fresh result, or a channel closed when the run
@@ -430,7 +431,6 @@ func (r *runner) poll(now time.Time, force bool) (Result, chan struct{}) {
 	}
 	wait := make(chan struct{})
 	r.cycle, r.running, r.runStart = wait, true, now
-	r.runs.Add(1)
 	r.mu.Unlock()
 	go r.exec(wait, now)
 	return Result{}, wait

@@ -64,7 +64,8 @@ type HTTPOptions struct {
 	Client *http.Client
 	// Method is GET or HEAD. Default GET.
 	Method string
-	// Header is added to the request (an API key, a Host). Default none.
+	// Header is added to the request (an API key; a "Host" entry sets the
+	// request's Host). Default none.
 	Header http.Header
 	// Timeout, when positive, bounds each request in addition to the
 	// check's own timeout. Default 0: the check's timeout alone.
@@ -124,6 +125,9 @@ func HTTP(rawURL string, opts HTTPOptions) (func(ctx context.Context) error, err
 		}
 		for k, v := range header {
 			req.Header[k] = v
+		}
+		if h := header.Get("Host"); h != "" {
+			req.Host = h
 		}
 		resp, err := client.Do(req)
 		if err != nil {

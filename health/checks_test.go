@@ -176,7 +176,7 @@ func TestHTTPCheck(t *testing.T) {
 	var gotMethod, gotKey atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotMethod.Store(r.Method)
-		gotKey.Store(r.Header.Get("X-Api-Key"))
+		gotKey.Store(r.Header.Get("X-Api-Key") + "@" + r.Host)
 		switch r.URL.Path {
 		case "/ok":
 			w.WriteHeader(200)
@@ -231,8 +231,8 @@ func TestHTTPCheck(t *testing.T) {
 		})
 	}
 	t.Run("method and header sent", func(t *testing.T) {
-		fn := health.MustHTTP(srv.URL+"/ok", health.HTTPOptions{Method: "HEAD", Header: http.Header{"X-Api-Key": {"k1"}}})
-		if err := fn(context.Background()); err != nil || gotMethod.Load() != "HEAD" || gotKey.Load() != "k1" {
+		fn := health.MustHTTP(srv.URL+"/ok", health.HTTPOptions{Method: "HEAD", Header: http.Header{"X-Api-Key": {"k1"}, "Host": {"pos.example"}}})
+		if err := fn(context.Background()); err != nil || gotMethod.Load() != "HEAD" || gotKey.Load() != "k1@pos.example" {
 			t.Fatalf("check = %v; server saw %v %v", err, gotMethod.Load(), gotKey.Load())
 		}
 	})

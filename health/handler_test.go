@@ -491,6 +491,16 @@ func BenchmarkHealthCached(b *testing.B) {
 	benchHandler(b, c.HealthHandler(), "")
 }
 
+// BenchmarkReadyUncached is a readiness probe that finds every result
+// stale and runs the three (instant) checks.
+func BenchmarkReadyUncached(b *testing.B) {
+	c := newChecker(b, health.Options{TTL: time.Nanosecond},
+		health.Check{Name: "postgres", Critical: true, Check: ok},
+		health.Check{Name: "redis", Critical: true, Check: ok},
+		health.Check{Name: "payments", Check: ok})
+	benchHandler(b, c.ReadyHandler(), "")
+}
+
 // BenchmarkLive is a liveness probe.
 func BenchmarkLive(b *testing.B) {
 	c := benchChecker(b)
