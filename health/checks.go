@@ -26,6 +26,9 @@ type Querier interface {
 // takes a pooled connection (dialling a new one when the pooled ones are
 // broken), so it fails as soon as the server is down. It returns nil for a
 // nil db, which [New] rejects.
+//
+// A pgxpool.Pool needs no helper: its Ping method is a check function
+// (Check: pool.Ping).
 func SQL(db Pinger) func(ctx context.Context) error {
 	if db == nil {
 		return nil
@@ -81,6 +84,7 @@ type StatusError struct {
 	StatusCode int
 }
 
+// Error names the URL (without secrets) and the status received.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("health: %s answered %d %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode))
 }
