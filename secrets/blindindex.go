@@ -1,0 +1,110 @@
+package secrets
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"hash"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// BlindIndex computes deterministic, keyed digests of values for equality
+// lookups on encrypted columns: store BlindIndex.Sum(email) next to the
+// ciphertext, index it, and query WHERE email_bidx = $1.
+//
+// The digest is HMAC-SHA-256, under the index's own key, of the purpose and
+// the canonical form of the value. That key must not be one of the
+// [Keyring]'s encryption keys and does not rotate with them: changing it
+// means recomputing every stored digest. Without the key, digests cannot be
+// reversed or tested against guesses; with it, low-entropy values (phone
+// numbers, dates) can be brute-forced, so index only what needs it.
+//
+// A BlindIndex is safe for concurrent use.
+type BlindIndex struct {
+	purpose string
+	canon   func(string) string
+	pool    sync.Pool
+}
+
+// BlindIndexOptions configures a [BlindIndex].
+type BlindIndexOptions struct {
+	// Purpose separates the digests of different columns under the same
+	// key ("customers.email"). Default "".
+	Purpose string
+
+	// Canonicalize maps equivalent inputs to one form before hashing, such
+	// as [CanonicalEmail]. Default: [strings.TrimSpace].
+	Canonicalize func(string) string
+}
+
+// NewBlindIndex returns a blind index under key, which must be at least 32
+// bytes (see [ParseKey] and [DeriveKey]). The key is copied.
+func NewBlindIndex(key []byte, opts BlindIndexOptions) (*BlindIndex, error) {
+	if len(key) < KeySize {
+		return nil, fmt.Errorf("%w: blind index key must be at least %d bytes, got %d", ErrKey, KeySize, len(key))
+	}
+	k := append([]byte(nil), key...)
+	canon := opts.Canonicalize
+	if canon == nil {
+		canon = strings.TrimSpace
+	}
+	bi := &BlindIndex{purpose: opts.Purpose, canon: canon}
+	bi.pool.New = func() any { return hmac.New(sha256.New, k) }
+	return bi, nil
+}
+
+// String hides the key.
+func (bi *BlindIndex) String() string { return "secrets.BlindIndex{purpose: " + bi.purpose + "}" }
+
+// GoString is String, for %#v.
+func (bi *BlindIndex) GoString() string { return bi.String() }
+
+// Sum returns the digest of value's canonical form, base64url without
+// padding (43 characters).
+func (bi *BlindIndex) Sum(value string) string {
+	var out [sha256.Size]byte
+	bi.sum(out[:0], value)
+	return base64.RawURLEncoding.EncodeToString(out[:])
+}
+
+// AppendSum appends the raw 32-byte digest of value to dst, for a BYTEA
+// column.
+func (bi *BlindIndex) AppendSum(dst []byte, value string) []byte {
+	return bi.sum(dst, value)
+}
+
+func (bi *BlindIndex) sum(dst []byte, value string) []byte {
+	h := bi.pool.Get().(hash.Hash)
+	h.Reset()
+	var lenbuf [8]byte
+	n := len(bi.purpose)
+	for i := range lenbuf {
+		lenbuf[i] = byte(n >> (8 * (7 - i)))
+	}
+	h.Write(lenbuf[:])
+	h.Write([]byte(bi.purpose))
+	h.Write([]byte(bi.canon(value)))
+	dst = h.Sum(dst)
+	bi.pool.Put(h)
+	return dst
+}
+
+// CanonicalEmail trims surrounding white space and lower-cases an email
+// address, so " Ana@Example.COM" and "ana@example.com" index alike.
+func CanonicalEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// CanonicalDigits keeps only the decimal digits of s: phone numbers and
+// card-like identifiers written with spaces, dashes or parentheses.
+func CanonicalDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < unicode.MaxASCII && unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
