@@ -12,18 +12,17 @@ const Redacted = "[REDACTED]"
 // Value holds one secret. It redacts itself on every path a string could
 // leak through: String, GoString, every fmt verb (it implements
 // [fmt.Formatter], so %d and %x do not print the bytes), JSON and text
-// marshalling and [slog.LogValuer] all give [Redacted]. Even printed as a
-// field of another struct with %+v, it shows only an address, because the
-// plaintext sits behind a pointer. The plaintext comes only from [Value.Reveal]
-// (or [Value.Bytes]).
+// marshalling and [slog.LogValuer] all give [Redacted]. Even as an
+// unexported field of another struct, where fmt cannot call its methods,
+// it prints only an address: the plaintext is held by a closure, which
+// reflection cannot look into. The plaintext comes only from
+// [Value.Reveal] (or [Value.Bytes]).
 //
 // The zero Value is an absent secret: [Value.IsSet] reports false and Reveal
 // returns "". Values are immutable and safe for concurrent use.
 type Value struct {
-	p *plain
+	reveal func() string
 }
-
-type plain struct{ s string }
 
 // NewValue wraps a plaintext. An empty string gives the absent (zero) Value:
 // a secret that is set is never empty.
@@ -31,28 +30,28 @@ func NewValue(plaintext string) Value {
 	if plaintext == "" {
 		return Value{}
 	}
-	return Value{p: &plain{s: plaintext}}
+	return Value{reveal: func() string { return plaintext }}
 }
 
 // Reveal returns the plaintext ("" when the secret is absent). Call it at
 // the point of use, and do not log or store what it returns.
 func (v Value) Reveal() string {
-	if v.p == nil {
+	if v.reveal == nil {
 		return ""
 	}
-	return v.p.s
+	return v.reveal()
 }
 
 // Bytes returns a fresh copy of the plaintext, nil when absent.
 func (v Value) Bytes() []byte {
-	if v.p == nil {
+	if v.reveal == nil {
 		return nil
 	}
-	return []byte(v.p.s)
+	return []byte(v.reveal())
 }
 
 // IsSet reports whether the secret is present (non-empty).
-func (v Value) IsSet() bool { return v.p != nil }
+func (v Value) IsSet() bool { return v.reveal != nil }
 
 // Len is the length of the plaintext in bytes (0 when absent).
 func (v Value) Len() int { return len(v.Reveal()) }
