@@ -192,6 +192,30 @@ func (s *Set) OnChange(fn func(Change)) (remove func()) {
 	}
 }
 
+// Follow calls fn with the current value of the secret name, then again
+// with each new value after a refresh changes it: the hook for rotating a
+// JWT signing key or reconnecting with a new password without a restart.
+//
+//	set.Follow(secrets.JWTSecret, func(v secrets.Value) { signer.SetKey(v.Bytes()) })
+//
+// The first call happens before Follow returns (only if the secret is
+// set), in order with later calls, which happen as for [Set.OnChange].
+// Do not call Follow from a listener. The returned function stops the
+// calls.
+func (s *Set) Follow(name string, fn func(Value)) (remove func()) {
+	s.refreshMu.Lock() // no refresh between registering and the first call
+	defer s.refreshMu.Unlock()
+	remove = s.OnChange(func(c Change) {
+		if c.Name == name {
+			fn(c.New)
+		}
+	})
+	if v := s.Get(name); v.IsSet() {
+		fn(v)
+	}
+	return remove
+}
+
 // Refresh asks the providers again for every secret and applies what
 // changed. A secret whose lookup fails, is missing while required, or is
 // invalid keeps its last good value; those problems are returned together
