@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"hash"
 	"strings"
@@ -25,8 +26,14 @@ import (
 // A BlindIndex is safe for concurrent use.
 type BlindIndex struct {
 	purpose string
+	prefix  []byte // uint64be(len(purpose)) || purpose
 	canon   func(string) string
-	pool    sync.Pool
+	pool    sync.Pool // of *indexState
+}
+
+type indexState struct {
+	h   hash.Hash
+	buf []byte
 }
 
 // BlindIndexOptions configures a [BlindIndex].
@@ -51,8 +58,10 @@ func NewBlindIndex(key []byte, opts BlindIndexOptions) (*BlindIndex, error) {
 	if canon == nil {
 		canon = strings.TrimSpace
 	}
-	bi := &BlindIndex{purpose: opts.Purpose, canon: canon}
-	bi.pool.New = func() any { return hmac.New(sha256.New, k) }
+	prefix := binary.BigEndian.AppendUint64(nil, uint64(len(opts.Purpose)))
+	prefix = append(prefix, opts.Purpose...)
+	bi := &BlindIndex{purpose: opts.Purpose, prefix: prefix, canon: canon}
+	bi.pool.New = func() any { return &indexState{h: hmac.New(sha256.New, k)} }
 	return bi, nil
 }
 
@@ -65,31 +74,32 @@ func (bi *BlindIndex) GoString() string { return bi.String() }
 // Sum returns the digest of value's canonical form, base64url without
 // padding (43 characters).
 func (bi *BlindIndex) Sum(value string) string {
-	var out [sha256.Size]byte
-	bi.sum(out[:0], value)
-	return base64.RawURLEncoding.EncodeToString(out[:])
+	st := bi.pool.Get().(*indexState)
+	st.buf = bi.digest(st, st.buf[:0], value)
+	var enc [43]byte
+	base64.RawURLEncoding.Encode(enc[:], st.buf)
+	bi.pool.Put(st)
+	return string(enc[:])
 }
 
 // AppendSum appends the raw 32-byte digest of value to dst, for a BYTEA
 // column.
 func (bi *BlindIndex) AppendSum(dst []byte, value string) []byte {
-	return bi.sum(dst, value)
+	st := bi.pool.Get().(*indexState)
+	dst = bi.digest(st, dst, value)
+	bi.pool.Put(st)
+	return dst
 }
 
-func (bi *BlindIndex) sum(dst []byte, value string) []byte {
-	h := bi.pool.Get().(hash.Hash)
-	h.Reset()
-	var lenbuf [8]byte
-	n := len(bi.purpose)
-	for i := range lenbuf {
-		lenbuf[i] = byte(n >> (8 * (7 - i)))
-	}
-	h.Write(lenbuf[:])
-	h.Write([]byte(bi.purpose))
-	h.Write([]byte(bi.canon(value)))
-	dst = h.Sum(dst)
-	bi.pool.Put(h)
-	return dst
+// digest appends the HMAC of prefix || canon(value) to dst, using st's
+// scratch buffer for the message.
+func (bi *BlindIndex) digest(st *indexState, dst []byte, value string) []byte {
+	msg := append(append(st.buf[:0], bi.prefix...), bi.canon(value)...)
+	st.h.Reset()
+	st.h.Write(msg)
+	clear(msg)
+	st.buf = msg[:0]
+	return st.h.Sum(dst)
 }
 
 // CanonicalEmail trims surrounding white space and lower-cases an email

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // KeySize is the size of an AES-256 key, in bytes.
@@ -126,6 +127,7 @@ type Keyring struct {
 	primary string
 	ids     []string // in the order given, primary first
 	keys    map[string]*ringKey
+	pool    sync.Pool // *[]byte scratch for Seal's output (ciphertext only)
 }
 
 // NewKeyring returns a keyring of keys (id to 32 raw bytes) that encrypts
@@ -267,15 +269,28 @@ func (k *Keyring) Derive(purpose string) (*Keyring, error) {
 // the text envelope "v1:<key id>:<base64url>", fit for a TEXT column.
 func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
 	key := k.keys[k.primary]
-	sealed := key.aead.Seal(make([]byte, 0, len(plaintext)+overhead), nil, plaintext, associatedData)
+	bp, _ := k.pool.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	sealed := key.aead.Seal((*bp)[:0], nil, plaintext, associatedData)
 	var b strings.Builder
 	b.Grow(len(envelopeVersion) + 2 + len(k.primary) + b64.EncodedLen(len(sealed)))
 	b.WriteString(envelopeVersion)
 	b.WriteByte(':')
 	b.WriteString(k.primary)
 	b.WriteByte(':')
-	enc := b64.AppendEncode(make([]byte, 0, b64.EncodedLen(len(sealed))), sealed)
-	b.Write(enc)
+	var chunk [64]byte // 48 input bytes at a time: no padding mid-stream
+	for rest := sealed; len(rest) > 0; {
+		n := min(len(rest), 48)
+		b64.Encode(chunk[:], rest[:n])
+		b.Write(chunk[:b64.EncodedLen(n)])
+		rest = rest[n:]
+	}
+	if cap(sealed) <= 4096 {
+		*bp = sealed[:0]
+		k.pool.Put(bp)
+	}
 	return b.String(), nil
 }
 
