@@ -3,12 +3,15 @@ package awssm_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -335,4 +338,76 @@ func TestInSecretsChain(t *testing.T) {
 	if srv.count("chainsync/prod") != 1 {
 		t.Fatalf("%d fetches of the JSON secret, want 1", srv.count("chainsync/prod"))
 	}
+}
+
+func TestDeadlineHonoured(t *testing.T) {
+	release := make(chan struct{})
+	hang := newSMServer(t)
+	hang.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // a Secrets Manager that never answers
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	defer close(release)
+	p, _, _ := newProvider(t, hang, awssm.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, _, err := p.Lookup(ctx, "JWT_SECRET"); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want the context deadline", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Lookup ignored its context deadline")
+	}
+}
+
+func FuzzJSONField(f *testing.F) {
+	for _, s := range []string{`{"A":"x"}`, `{"A":1.5e3,"B":true}`, `{"A":null}`, `{"A":{"B":1}}`, `[1]`, `"A"`, `{"A":"\u00e9\n"}`, `{`, ``} {
+		f.Add(s, "A")
+	}
+	srv := newSMServer(f)
+	clk := &clock{now: time.Unix(0, 0)}
+	p, err := awssm.New(context.Background(), awssm.Options{
+		Now: clk.Now, DisableCache: true, Logger: slog.New(slog.DiscardHandler),
+		LoadOptions: []func(*config.LoadOptions) error{
+			config.WithRegion("us-east-1"),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "test-secret-key", "")),
+			config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+		},
+		ClientOptions: []func(*secretsmanager.Options){func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(srv.URL) }, noBackoff},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, secret, field string) {
+		if field == "" || strings.Contains(field, "#") || !utf8.ValidString(secret) {
+			return
+		}
+		srv.put("s", secret)
+		v, found, err := p.Lookup(context.Background(), "s#"+field)
+		var obj map[string]any
+		isObject := json.Unmarshal([]byte(secret), &obj) == nil && obj != nil
+		switch {
+		case err != nil:
+			if !errors.Is(err, awssm.ErrNotJSON) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if len(secret) > 4 && strings.Contains(err.Error(), secret) {
+				t.Fatalf("error quotes the secret: %v", err)
+			}
+		case !isObject:
+			t.Fatalf("field %q of a non-object %q found=%v", field, secret, found)
+		case found:
+			if s, ok := obj[field].(string); ok && s != v {
+				t.Fatalf("field %q = %q, encoding/json says %q", field, v, s)
+			}
+			if obj[field] == nil {
+				t.Fatalf("field %q found but absent or null", field)
+			}
+		}
+	})
 }
