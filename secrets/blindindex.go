@@ -16,14 +16,15 @@ import (
 // lookups on encrypted columns: store BlindIndex.Sum(email) next to the
 // ciphertext, index it, and query WHERE email_bidx = $1.
 //
-// The digest is HMAC-SHA-256, under the index's own key, of the purpose and
-// the canonical form of the value. That key must not be one of the
+// The digest is HMAC-SHA-256, under the index's own key, of
+// uint64be(len(purpose)) || purpose || canonical(value). That key must not be one of the
 // [Keyring]'s encryption keys and does not rotate with them: changing it
 // means recomputing every stored digest. Without the key, digests cannot be
 // reversed or tested against guesses; with it, low-entropy values (phone
 // numbers, dates) can be brute-forced, so index only what needs it.
 //
-// A BlindIndex is safe for concurrent use.
+// A BlindIndex is safe for concurrent use; do not copy it. Make one with
+// [NewBlindIndex]: the zero value has no key and its methods panic.
 type BlindIndex struct {
 	purpose string
 	prefix  []byte // uint64be(len(purpose)) || purpose

@@ -47,6 +47,9 @@ var (
 	// ErrDecrypt: authentication failed: wrong key, wrong associated data
 	// or a tampered ciphertext.
 	ErrDecrypt = errors.New("secrets: decryption failed")
+	// ErrNoKey: encryption with a zero Keyring (use [NewKeyring] or
+	// [ParseKeyring]).
+	ErrNoKey = errors.New("secrets: keyring has no keys")
 )
 
 // UnknownKeyError is returned for an envelope whose key id is not in the
@@ -121,8 +124,9 @@ type ringKey struct {
 // its place — table, column, row id — so it cannot be moved to another row:
 // decryption with other associated data fails.
 //
-// A Keyring is immutable and safe for concurrent use. It prints as its key
-// ids, never its keys.
+// A Keyring is immutable and safe for concurrent use; do not copy it. It
+// prints as its key ids, never its keys. The zero Keyring holds no keys:
+// Encrypt fails with [ErrNoKey] and Decrypt with [ErrUnknownKey].
 type Keyring struct {
 	primary string
 	ids     []string // in the order given, primary first
@@ -269,6 +273,9 @@ func (k *Keyring) Derive(purpose string) (*Keyring, error) {
 // the text envelope "v1:<key id>:<base64url>", fit for a TEXT column.
 func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
 	key := k.keys[k.primary]
+	if key == nil {
+		return "", ErrNoKey
+	}
 	bp, _ := k.pool.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)

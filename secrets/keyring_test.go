@@ -498,3 +498,13 @@ func BenchmarkEncryptParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestZeroKeyring(t *testing.T) {
+	var k secrets.Keyring
+	if _, err := k.Encrypt([]byte("x"), nil); !errors.Is(err, secrets.ErrNoKey) {
+		t.Fatalf("Encrypt err = %v", err)
+	}
+	if _, err := k.Decrypt("v1:k1:"+strings.Repeat("A", 40), nil); !errors.Is(err, secrets.ErrUnknownKey) {
+		t.Fatalf("Decrypt err = %v", err)
+	}
+}

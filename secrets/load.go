@@ -24,7 +24,8 @@ type Spec struct {
 	Required bool
 
 	// Default is used when no provider has the secret. It satisfies
-	// Required. Default "" (none).
+	// Required. Meant for non-secret fallbacks (a local Redis URL), never
+	// for a production secret written in code. Default "" (none).
 	Default string
 
 	// Validate checks the value, whatever its source; a failure is an
@@ -199,7 +200,8 @@ func (s *Set) OnChange(fn func(Change)) (remove func()) {
 //	set.Follow(secrets.JWTSecret, func(v secrets.Value) { signer.SetKey(v.Bytes()) })
 //
 // The first call happens before Follow returns (only if the secret is
-// set), in order with later calls, which happen as for [Set.OnChange].
+// set), in order with later calls, which happen as for [Set.OnChange]
+// (an optional secret that disappears gives the absent Value).
 // Do not call Follow from a listener. The returned function stops the
 // calls.
 func (s *Set) Follow(name string, fn func(Value)) (remove func()) {

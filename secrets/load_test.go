@@ -430,3 +430,68 @@ func TestValidators(t *testing.T) {
 		})
 	}
 }
+
+func TestFollow(t *testing.T) {
+	ctx := context.Background()
+	src := newMutable(map[string]string{})
+	set, _ := secrets.New([]secrets.Spec{{Name: "K"}, {Name: "OTHER"}}, []secrets.Provider{src}, secrets.Options{})
+	_ = set.Refresh(ctx)
+	var seen []string
+	remove := set.Follow("K", func(v secrets.Value) { seen = append(seen, v.Reveal()) })
+	if len(seen) != 0 {
+		t.Fatal("called for an unset secret")
+	}
+	src.set("K", "one")
+	src.set("OTHER", "x")
+	_ = set.Refresh(ctx)
+	src.set("K", "")
+	_ = set.Refresh(ctx)
+	remove()
+	src.set("K", "two")
+	_ = set.Refresh(ctx)
+	if strings.Join(seen, ",") != "one," {
+		t.Fatalf("Follow saw %q, want one then removal", seen)
+	}
+	var now []string
+	set.Follow("K", func(v secrets.Value) { now = append(now, v.Reveal()) })
+	if len(now) != 1 || now[0] != "two" {
+		t.Fatalf("Follow did not start with the current value: %q", now)
+	}
+}
+
+// chanHandler sends every log record's message to a channel.
+type chanHandler struct{ ch chan string }
+
+func (h chanHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h chanHandler) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool { msg += " " + a.String(); return true })
+	select {
+	case h.ch <- msg:
+	default:
+	}
+	return nil
+}
+func (h chanHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h chanHandler) WithGroup(string) slog.Handler      { return h }
+
+func TestWatchLogsFailures(t *testing.T) {
+	src := newMutable(map[string]string{"K": "value-that-must-not-be-logged"})
+	logs := make(chan string, 4)
+	set, _ := secrets.New([]secrets.Spec{{Name: "K", Required: true}}, []secrets.Provider{src}, secrets.Options{Logger: slog.New(chanHandler{logs})})
+	if err := set.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	src.setFail(errors.New("provider down"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = set.Watch(ctx, time.Millisecond, nil) }()
+	select {
+	case msg := <-logs:
+		if !strings.Contains(msg, "refresh failed") || !strings.Contains(msg, "K") || strings.Contains(msg, "value-that-must") {
+			t.Fatalf("log %q", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no failure logged")
+	}
+}

@@ -170,6 +170,9 @@ func (p *Provider) Flush() {
 // Lookup implements [secrets.Provider]: the SecretString (or SecretBinary)
 // of the secret, or one field of it for "id#field". A missing secret or
 // field is ("", false, nil).
+//
+// ctx bounds the request. Concurrent lookups of one secret share the
+// request of the first, and with it that caller's deadline.
 func (p *Provider) Lookup(ctx context.Context, name string) (string, bool, error) {
 	id, field, hasField := strings.Cut(p.opts.SecretID(name), "#")
 	if id == "" || hasField && field == "" {
