@@ -36,8 +36,9 @@
 //
 // [Set.Refresh] asks the providers again, and [Set.Watch] does so at an
 // interval. Listeners registered with [Set.OnChange] hear about each value
-// that changed, which lets a service swap a JWT signing key without a
-// restart. A secret whose refresh fails keeps its last good value, and the
+// that changed, and [Set.Follow] hands one secret's value to a function now
+// and after each change, which lets a service swap a JWT signing key
+// without a restart. A secret whose refresh fails keeps its last good value, and the
 // failure is reported.
 //
 // # Field encryption

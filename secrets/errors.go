@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// Errors of loading. A [Load] or [Set.Refresh] error joins one [*Error] per
+// Sentinel errors. A [Load] or [Set.Refresh] error joins one [*Error] per
 // problem; errors.Is(err, ErrMissing) tells whether any secret was missing.
+// The keyring's errors follow ErrSpec.
 var (
 	// ErrMissing: a required secret was found nowhere (or only empty).
 	ErrMissing = errors.New("secrets: required secret is missing")
@@ -21,6 +22,23 @@ var (
 	ErrInvalidName = errors.New("secrets: invalid secret name")
 	// ErrSpec: a malformed spec set passed to [New] or [Load].
 	ErrSpec = errors.New("secrets: invalid spec")
+
+	// ErrKey: key material that is not the strict base64 or hex encoding of
+	// exactly 32 bytes, or an invalid key id.
+	ErrKey = errors.New("secrets: invalid key")
+	// ErrMalformed: text that is not an encryption envelope.
+	ErrMalformed = errors.New("secrets: malformed ciphertext")
+	// ErrVersion: an envelope of a version this package does not know.
+	ErrVersion = errors.New("secrets: unsupported ciphertext version")
+	// ErrUnknownKey: an envelope under a key id the keyring does not hold
+	// (see [UnknownKeyError]).
+	ErrUnknownKey = errors.New("secrets: unknown key id")
+	// ErrDecrypt: authentication failed: wrong key, wrong associated data
+	// or a tampered ciphertext.
+	ErrDecrypt = errors.New("secrets: decryption failed")
+	// ErrNoKey: encryption with a zero Keyring (use [NewKeyring] or
+	// [ParseKeyring]).
+	ErrNoKey = errors.New("secrets: keyring has no keys")
 )
 
 // Error is one problem with one secret. Its message names the secret and

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,26 +30,6 @@ const (
 )
 
 var b64 = base64.RawURLEncoding.Strict()
-
-// Errors of the keyring.
-var (
-	// ErrKey: key material that is not the strict base64 or hex encoding of
-	// exactly 32 bytes, or an invalid key id.
-	ErrKey = errors.New("secrets: invalid key")
-	// ErrMalformed: text that is not an encryption envelope.
-	ErrMalformed = errors.New("secrets: malformed ciphertext")
-	// ErrVersion: an envelope of a version this package does not know.
-	ErrVersion = errors.New("secrets: unsupported ciphertext version")
-	// ErrUnknownKey: an envelope under a key id the keyring does not hold
-	// (see [UnknownKeyError]).
-	ErrUnknownKey = errors.New("secrets: unknown key id")
-	// ErrDecrypt: authentication failed: wrong key, wrong associated data
-	// or a tampered ciphertext.
-	ErrDecrypt = errors.New("secrets: decryption failed")
-	// ErrNoKey: encryption with a zero Keyring (use [NewKeyring] or
-	// [ParseKeyring]).
-	ErrNoKey = errors.New("secrets: keyring has no keys")
-)
 
 // UnknownKeyError is returned for an envelope whose key id is not in the
 // keyring. It matches [ErrUnknownKey] with errors.Is.
