@@ -29,8 +29,6 @@ const (
 	overhead        = 12 + 16
 )
 
-var b64 = base64.RawURLEncoding.Strict()
-
 // UnknownKeyError is returned for an envelope whose key id is not in the
 // keyring. It matches [ErrUnknownKey] with errors.Is.
 type UnknownKeyError struct {
@@ -110,7 +108,8 @@ type Keyring struct {
 	primary string
 	ids     []string // in the order given, primary first
 	keys    map[string]*ringKey
-	pool    sync.Pool // *[]byte scratch for Seal's output (ciphertext only)
+	strict  *base64.Encoding // unpadded URL alphabet, zero trailing bits
+	pool    sync.Pool        // *[]byte scratch for Seal's output (ciphertext only)
 }
 
 // NewKeyring returns a keyring of keys (id to 32 raw bytes) that encrypts
@@ -128,7 +127,7 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 	}
 	slices.Sort(ids)
 	ids = append([]string{primaryID}, ids...)
-	k := &Keyring{primary: primaryID, keys: make(map[string]*ringKey, len(keys))}
+	k := &Keyring{primary: primaryID, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey, len(keys))}
 	for _, id := range ids {
 		if err := k.add(id, keys[id]); err != nil {
 			return nil, err
@@ -143,7 +142,7 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 // fingerprint), key as [ParseKey] reads it. The first is the primary. So a
 // single key works as is, and rotation is "new,old".
 func ParseKeyring(s string) (*Keyring, error) {
-	k := &Keyring{keys: make(map[string]*ringKey)}
+	k := &Keyring{strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey)}
 	for i, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		id, enc, hasID := strings.Cut(item, ":")
@@ -232,7 +231,7 @@ func (k *Keyring) GoString() string { return k.String() }
 // subkeys of this keyring's keys for purpose ([DeriveKey]): one
 // ENCRYPTION_KEY, separate keys per column or use.
 func (k *Keyring) Derive(purpose string) (*Keyring, error) {
-	d := &Keyring{primary: k.primary, keys: make(map[string]*ringKey, len(k.keys))}
+	d := &Keyring{primary: k.primary, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey, len(k.keys))}
 	for _, id := range k.ids {
 		sub, err := DeriveKey(k.keys[id].raw, purpose)
 		if err != nil {
@@ -261,7 +260,7 @@ func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
 	}
 	sealed := key.aead.Seal((*bp)[:0], nil, plaintext, associatedData)
 	var b strings.Builder
-	b.Grow(len(envelopeVersion) + 2 + len(k.primary) + b64.EncodedLen(len(sealed)))
+	b.Grow(len(envelopeVersion) + 2 + len(k.primary) + base64.RawURLEncoding.EncodedLen(len(sealed)))
 	b.WriteString(envelopeVersion)
 	b.WriteByte(':')
 	b.WriteString(k.primary)
@@ -269,8 +268,8 @@ func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
 	var chunk [64]byte // 48 input bytes at a time: no padding mid-stream
 	for rest := sealed; len(rest) > 0; {
 		n := min(len(rest), 48)
-		b64.Encode(chunk[:], rest[:n])
-		b.Write(chunk[:b64.EncodedLen(n)])
+		base64.RawURLEncoding.Encode(chunk[:], rest[:n])
+		b.Write(chunk[:base64.RawURLEncoding.EncodedLen(n)])
 		rest = rest[n:]
 	}
 	if cap(sealed) <= 4096 {
@@ -319,10 +318,10 @@ func (k *Keyring) Decrypt(ciphertext string, associatedData []byte) ([]byte, err
 	if !ok {
 		return nil, &UnknownKeyError{ID: id}
 	}
-	if len(payload) < b64.EncodedLen(overhead) || strings.ContainsAny(payload, "\r\n") {
+	if len(payload) < base64.RawURLEncoding.EncodedLen(overhead) || strings.ContainsAny(payload, "\r\n") {
 		return nil, ErrMalformed
 	}
-	raw, err := b64.AppendDecode(make([]byte, 0, b64.DecodedLen(len(payload))), []byte(payload))
+	raw, err := k.strict.AppendDecode(make([]byte, 0, base64.RawURLEncoding.DecodedLen(len(payload))), []byte(payload))
 	if err != nil || len(raw) < overhead {
 		return nil, ErrMalformed
 	}
