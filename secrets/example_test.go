@@ -295,3 +295,16 @@ func ExampleGenerateKey() {
 	fmt.Println(len(k), err)
 	// Output: 44 <nil>
 }
+
+func ExampleURL() {
+	check := secrets.URL("postgres", "postgresql")
+	fmt.Println(check("postgres://app:pw@db:5432/chainsync"))
+	fmt.Println(check("mysql://root:hunter2@db/x")) // the URL, and its password, stay out of the message
+	fmt.Println(secrets.MinLength(32)("short"))
+	fmt.Println(secrets.KeyBytes(32)("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="))
+	// Output:
+	// <nil>
+	// must be a URL with scheme postgres, postgresql
+	// must be at least 32 bytes, got 5
+	// <nil>
+}
