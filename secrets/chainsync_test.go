@@ -103,4 +103,3 @@ func TestChainSyncSpecs(t *testing.T) {
 		}
 	})
 }
-

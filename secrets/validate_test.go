@@ -42,4 +42,3 @@ func TestValidators(t *testing.T) {
 		})
 	}
 }
-
