@@ -137,7 +137,7 @@ func decodeInto[T any](r *http.Request, v *T, opts Options) error {
 		}
 		return &Error{Status: http.StatusBadRequest, Message: MessageInvalidJSON,
 			Details: Errors{{Code: CodeSyntax, Message: "request body could not be read", Offset: int64(len(body)), HasOffset: true}},
-			Err: fmt.Errorf("%w: reading the body: %w", ErrSyntax, err)}
+			Err:     fmt.Errorf("%w: reading the body: %w", ErrSyntax, err)}
 	}
 	if err := decodeBody(body, v); err != nil {
 		return err
