@@ -233,20 +233,37 @@ func decodeBody[T any](body []byte, v *T) error {
 	if string(bytes.TrimRight(trimmed, " \t\r\n")) == "null" {
 		return invalid(ErrEmptyBody, FieldError{Code: CodeEmpty, Message: "request body must not be null", HasOffset: true, Offset: int64(len(body) - len(trimmed))})
 	}
-	// Pass 1: names equal under case folding. The decoder below rejects
-	// exact duplicates and, for struct fields, names differing in case
-	// (they match no field), but not inside maps or untyped values.
-	if dup, err := scanNames(body); err == nil && dup != nil {
-		return invalid(ErrDuplicateField, FieldError{Field: fieldPath(dup.ptr), Code: CodeDuplicate,
-			Message: "appears more than once (names differ only in case)", Offset: dup.offset, HasOffset: true})
+	// The decoder rejects exact duplicates and, for struct fields, names
+	// that differ in case (they match no field), but not inside maps or
+	// untyped values: bodies for types that have them are scanned first.
+	if scanFor(reflect.TypeFor[T]()) {
+		if err := caseDuplicate(body); err != nil {
+			return err
+		}
 	}
-	// Pass 2: the typed decode (syntax errors found by pass 1 are found
-	// again here and reported below).
 	err := json.Unmarshal(body, v, json.RejectUnknownMembers(true))
 	if err == nil {
 		return nil
 	}
+	var sem *json.SemanticError
+	if errors.As(err, &sem) && errors.Is(sem.Err, json.ErrUnknownName) {
+		// Most likely "amount" and "Amount": say so.
+		if err := caseDuplicate(body); err != nil {
+			return err
+		}
+	}
 	return decodeError(body, err)
+}
+
+// caseDuplicate returns an [*Error] if body has two names in one object
+// that are equal under case folding.
+func caseDuplicate(body []byte) *Error {
+	dup, err := scanNames(body)
+	if err != nil || dup == nil { // syntax errors are reported by the decoder
+		return nil
+	}
+	return invalid(ErrDuplicateField, FieldError{Field: fieldPath(dup.ptr), Code: CodeDuplicate,
+		Message: "appears more than once (names differ only in case)", Offset: dup.offset, HasOffset: true})
 }
 
 func invalid(cause error, fe FieldError) *Error {

@@ -2,10 +2,14 @@ package validate
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -32,25 +36,24 @@ const smallObject = 16
 
 var scanners = sync.Pool{New: func() any {
 	s := new(nameScanner)
-	s.dec = jsontext.NewDecoder(&s.bb)
+	s.dec = jsontext.NewDecoder(&s.bb, jsontext.AllowDuplicateNames(true)) // we check them, folded
 	return s
 }}
 
 // caseDuplicate is the result of a scan that found two names differing
 // only in case.
-type caseDuplicate struct {
+type caseDup struct {
 	ptr    jsontext.Pointer
 	offset int64
 }
 
 // scanNames scans body. It returns the location of the first case-folded
 // duplicate name, or a *jsontext.SyntacticError, or nil.
-func scanNames(body []byte) (*caseDuplicate, error) {
+func scanNames(body []byte) (*caseDup, error) {
 	s := scanners.Get().(*nameScanner)
 	defer func() {
 		if cap(s.arena) <= 64<<10 {
 			s.bb.Reset()
-			s.dec.Reset(&s.bb)
 			clear(s.big)
 			s.big = s.big[:0]
 			scanners.Put(s)
@@ -58,7 +61,7 @@ func scanNames(body []byte) (*caseDuplicate, error) {
 	}()
 	s.bb.Reset()
 	s.bb.Write(body)
-	s.dec.Reset(&s.bb)
+	s.dec.Reset(&s.bb, jsontext.AllowDuplicateNames(true))
 	s.arena, s.names, s.open = s.arena[:0], s.names[:0], s.open[:0]
 	for {
 		kind := s.dec.PeekKind()
@@ -71,7 +74,7 @@ func scanNames(body []byte) (*caseDuplicate, error) {
 				}
 				if s.addName(raw) {
 					off := s.dec.InputOffset() - int64(len(raw))
-					return &caseDuplicate{ptr: s.dec.StackPointer(), offset: off}, nil
+					return &caseDup{ptr: s.dec.StackPointer(), offset: off}, nil
 				}
 				continue
 			}
@@ -186,4 +189,71 @@ func appendFold(dst, src []byte) []byte {
 		dst = utf8.AppendRune(dst, m)
 	}
 	return dst
+}
+
+// needsScan caches, per Go type, whether decoding it needs the name scan;
+// see needsNameScan.
+var needsScan sync.Map // reflect.Type -> bool
+
+// scanFor reports whether bodies decoded into t need the case-folded name
+// scan before decoding.
+func scanFor(t reflect.Type) bool {
+	if v, ok := needsScan.Load(t); ok {
+		return v.(bool)
+	}
+	v := needsNameScan(t, map[reflect.Type]bool{})
+	needsScan.Store(t, v)
+	return v
+}
+
+var (
+	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	valueType           = reflect.TypeFor[jsontext.Value]()
+	unmarshalerFromType = reflect.TypeFor[jsonv2.UnmarshalerFrom]()
+)
+
+// needsNameScan reports whether a body decoded into t could hold two
+// object names differing only in case without the decoder rejecting it.
+// Struct fields match names case-sensitively, and RejectUnknownMembers
+// rejects every other name, so purely structural types need no scan: a
+// case-only duplicate of a field is an unknown member (reported as a
+// duplicate after the fact). Maps, interfaces, raw values, fields matched
+// case-insensitively and custom JSON unmarshalers (other than Money's) can
+// take any names, so bodies for them are scanned first.
+func needsNameScan(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	if t == moneyType || t == reflect.PointerTo(moneyType) {
+		return false
+	}
+	if t == valueType || t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return true
+	}
+	if t.Implements(unmarshalerFromType) || reflect.PointerTo(t).Implements(unmarshalerFromType) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Map, reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return needsNameScan(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if (!f.IsExported() && !f.Anonymous) || tag == "-" {
+				continue
+			}
+			if strings.Contains(tag, "case:ignore") || strings.Contains(tag, "nocase") ||
+				strings.Contains(tag, ",unknown") || strings.Contains(tag, ",inline") {
+				return true
+			}
+			if needsNameScan(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
