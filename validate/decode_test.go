@@ -2,6 +2,8 @@ package validate_test
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -138,4 +140,300 @@ func TestJSONDecodingFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTooLarge(t *testing.T) {
+	srv := httptest.NewServer(validate.JSON[Transaction](validate.Options{MaxBytes: 64})(http.HandlerFunc(created)))
+	defer srv.Close()
+	const want = `{"type":"about:blank","title":"Request Entity Too Large","status":413,"error":"Request body too large","details":[{"field":"","code":"too_large","message":"must be at most 64 bytes"}]}`
+	big := `{"note":"` + strings.Repeat("x", 100) + `"}`
+	tests := []struct {
+		name string
+		body io.Reader // a strings.Reader has a Content-Length; a pipe is chunked
+	}{
+		{"content length", strings.NewReader(big)},
+		{"chunked", io.MultiReader(strings.NewReader(big))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := http.Post(srv.URL, "application/json", tt.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			got, _ := io.ReadAll(res.Body)
+			if res.StatusCode != 413 || string(got) != want {
+				t.Fatalf("%d %s\nwant 413 %s", res.StatusCode, got, want)
+			}
+		})
+	}
+	t.Run("at the limit", func(t *testing.T) {
+		body := `{"note":"` + strings.Repeat("x", 64-len(`{"note":""}`)) + `"}`
+		res, err := http.Post(srv.URL, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 400 { // fits; fails validation
+			t.Fatalf("status %d, want 400", res.StatusCode)
+		}
+	})
+}
+
+func TestDecodeErrors(t *testing.T) {
+	long := strings.Repeat("k", 300)
+	tests := []struct {
+		name, body string
+		maxBytes   int64
+		want       error
+		status     int
+	}{
+		{"empty", ``, 0, validate.ErrEmptyBody, 400},
+		{"syntax", `{`, 0, validate.ErrSyntax, 400},
+		{"utf8", "\"\xff\"", 0, validate.ErrInvalidUTF8, 400},
+		{"duplicate", `{"note":"a","NOTE":"b"}`, 0, validate.ErrDuplicateField, 400},
+		{"unknown", `{"x":1}`, 0, validate.ErrUnknownField, 400},
+		{"trailing", `{}{}`, 0, validate.ErrTrailingData, 400},
+		{"type", `{"note":1}`, 0, validate.ErrType, 400},
+		{"money", `{"amount":0.001}`, 0, validate.ErrMoney, 400},
+		{"too large", `{"note":"abc"}`, 5, &http.MaxBytesError{}, 413},
+		{"validation", `{}`, 0, validate.Errors{}, 400},
+		{"long unknown name", `{"` + long + `":1}`, 0, validate.ErrUnknownField, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			_, err := validate.Decode[Transaction](req, validate.Options{MaxBytes: tt.maxBytes})
+			var e *validate.Error
+			if !errors.As(err, &e) || e.Status != tt.status {
+				t.Fatalf("err = %v, want *Error with status %d", err, tt.status)
+			}
+			switch want := tt.want.(type) {
+			case *http.MaxBytesError:
+				var mbe *http.MaxBytesError
+				if !errors.As(err, &mbe) || mbe.Limit != tt.maxBytes {
+					t.Fatalf("err = %v, want *http.MaxBytesError with limit %d", err, tt.maxBytes)
+				}
+			case validate.Errors:
+				var es validate.Errors
+				if !errors.As(err, &es) || len(es) != 4 {
+					t.Fatalf("err = %v, want 4 validate.Errors", err)
+				}
+			default:
+				if !errors.Is(err, want) {
+					t.Fatalf("err = %v, want %v", err, want)
+				}
+			}
+			for _, d := range e.Details {
+				if len(d.Field) > 203 {
+					t.Errorf("field path of %d bytes: %.40s...", len(d.Field), d.Field)
+				}
+			}
+		})
+	}
+}
+
+func TestCaseFoldedDuplicatesInMaps(t *testing.T) {
+	tests := []struct {
+		name, body string
+		dupField   string // "" for accepted
+	}{
+		{"distinct", `{"a":1,"b":2}`, ""},
+		{"ascii case", `{"tag":1,"TAG":2}`, "TAG"},
+		{"kelvin sign", `{"kind":1,"\u212aind":2}`, "\u212aind"},
+		{"long s", `{"size":1,"\u017fize":2}`, "\u017fize"},
+		{"same name in sibling objects", `{"a":{"x":1},"b":{"X":1}}`, ""},
+		{"same name in array elements", `{"a":[{"k":1},{"K":1}]}`, ""},
+		{"nested", `{"a":{"x":1,"y":{"z":1},"X":2}}`, "a.X"},
+		{"in array", `[{"q":1},{"q":1,"Q":2}]`, "[1].Q"},
+		{"large object without duplicates", bigObject(40, ""), ""},
+		{"large object with a duplicate at the end", bigObject(40, "KXXF0"), "KXXF0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			_, err := validate.Decode[any](req, validate.Options{})
+			if tt.dupField == "" {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var e *validate.Error
+			if !errors.As(err, &e) || !errors.Is(err, validate.ErrDuplicateField) || e.Details[0].Field != tt.dupField {
+				t.Fatalf("err = %v, want a duplicate at %q", err, tt.dupField)
+			}
+		})
+	}
+}
+
+func bigObject(n int, extra string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"k` + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + string(rune('0'+i/26)) + `":1`)
+	}
+	if extra != "" {
+		b.WriteString(`,"` + extra + `":1`)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+type strict struct {
+	Name string `json:"name"`
+}
+
+func (s strict) Validate() error {
+	if s.Name == "boom" {
+		return errors.New("not a validate.Errors")
+	}
+	var v validate.Collector
+	v.Field("name").String(s.Name).Required()
+	return v.Err()
+}
+
+func TestJSONOptions(t *testing.T) {
+	t.Run("negative MaxBytes", func(t *testing.T) {
+		if _, err := validate.NewJSON[strict](validate.Options{MaxBytes: -1}); !errors.Is(err, validate.ErrInvalidOptions) {
+			t.Fatalf("err = %v", err)
+		}
+		defer func() {
+			if recover() == nil {
+				t.Fatal("JSON did not panic on invalid options")
+			}
+		}()
+		validate.JSON[strict](validate.Options{MaxBytes: -1})
+	})
+	t.Run("Decode with invalid options", func(t *testing.T) {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		_, err := validate.Decode[strict](req, validate.Options{MaxBytes: -5})
+		if !errors.Is(err, validate.ErrInvalidOptions) {
+			t.Fatalf("err = %v", err)
+		}
+		rec := httptest.NewRecorder()
+		validate.WriteError(rec, req, err)
+		if rec.Code != 500 || rec.Body.String() != `{"type":"about:blank","title":"Internal Server Error","status":500,"error":"Internal Server Error"}` {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("ErrorHandler", func(t *testing.T) {
+		var got error
+		h := validate.JSON[strict](validate.Options{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			got = err
+			w.WriteHeader(422)
+		}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("next handler called") }))
+		req := httptest.NewRequest("POST", "/", strings.NewReader(`{"name":""}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var e *validate.Error
+		if rec.Code != 422 || !errors.As(got, &e) || e.Status != 400 || !e.Details.Has("name") {
+			t.Fatalf("%d %v", rec.Code, got)
+		}
+	})
+	t.Run("Validate error that is not Errors", func(t *testing.T) {
+		h := validate.JSON[strict](validate.Options{})(http.NotFoundHandler())
+		req := httptest.NewRequest("POST", "/", strings.NewReader(`{"name":"boom"}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if want := `{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed"}`; rec.Code != 400 || rec.Body.String() != want {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("value receiver and BodyFrom", func(t *testing.T) {
+		var name string
+		var other bool
+		h := validate.JSON[strict](validate.Options{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := validate.BodyFrom[strict](r.Context())
+			name = s.Name
+			_, other = validate.BodyFrom[Transaction](r.Context())
+		}))
+		req := httptest.NewRequest("POST", "/", strings.NewReader(`{"name":"Ann"}`))
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if name != "Ann" || other {
+			t.Fatalf("name %q, other type found %v", name, other)
+		}
+	})
+	t.Run("HEAD gets no body", func(t *testing.T) {
+		h := validate.JSON[strict](validate.Options{})(http.NotFoundHandler())
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("HEAD", "/", nil))
+		if rec.Code != 415 || rec.Body.Len() != 0 {
+			t.Fatalf("%d %q", rec.Code, rec.Body)
+		}
+	})
+}
+
+func TestWriteError(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		want   string
+	}{
+		{"errors", validate.Errors{{Field: "limit", Code: "max", Message: "must be at most 100"}}, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"limit","code":"max","message":"must be at most 100"}]}`},
+		{"max bytes", &http.MaxBytesError{Limit: 10}, 413,
+			`{"type":"about:blank","title":"Request Entity Too Large","status":413,"error":"Request body too large","details":[{"field":"","code":"too_large","message":"must be at most 10 bytes"}]}`},
+		{"other", errors.New("db down"), 500, `{"type":"about:blank","title":"Internal Server Error","status":500,"error":"Internal Server Error"}`},
+		{"escaped", validate.Errors{{Field: "<b>", Code: "x", Message: "&"}}, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"\u003cb\u003e","code":"x","message":"\u0026"}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			validate.WriteError(rec, httptest.NewRequest("GET", "/", nil), tt.err)
+			if rec.Code != tt.status || rec.Body.String() != tt.want {
+				t.Fatalf("%d %s\nwant %d %s", rec.Code, rec.Body, tt.status, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{okBody, ``, `null`, `{}`, `[]`, `{"amount":1,"AMOUNT":2}`, "{\"note\":\"\xff\"}", `{"note":"\ud800"}`,
+		`{"items":[{"quantity":1e309}]}`, `{"amount":-0.00}`, okBody + `{}`, `{"a":{"b":{"c":[[[[{}]]]]}}}`, `{"tags":{"k":1,"\u212a":2}}`} {
+		f.Add(s)
+	}
+	h := validate.JSON[Transaction](validate.Options{MaxBytes: 4096})(http.HandlerFunc(created))
+	open := validate.JSON[openTransaction](validate.Options{MaxBytes: 4096})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, h := range []http.Handler{h, open} {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			switch rec.Code {
+			case 200, 201:
+				continue
+			case 400, 413:
+			default:
+				t.Fatalf("status %d for %q", rec.Code, body)
+			}
+			var p struct {
+				Error   string `json:"error"`
+				Details []struct{ Field, Code, Message string }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Error == "" {
+				t.Fatalf("bad problem body %q: %v", rec.Body, err)
+			}
+			if len(rec.Body.Bytes()) > 64<<10 {
+				t.Fatalf("response of %d bytes", rec.Body.Len())
+			}
+			for _, leak := range []string{"json:", "jsontext", "Go "} {
+				if strings.Contains(rec.Body.String(), leak) {
+					t.Fatalf("response leaks %q: %s", leak, rec.Body)
+				}
+			}
+		}
+	})
 }
