@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"context"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -145,6 +146,10 @@ func decodeInto[T any](r *http.Request, v *T, opts Options) error {
 	var verr error
 	if val, ok := any(v).(Validator); ok { // *T has the methods of T too
 		verr = val.Validate()
+	} else if reflect.TypeFor[T]().Kind() == reflect.Pointer {
+		if val, ok := any(*v).(Validator); ok { // T is *Struct; never nil here: null is refused
+			verr = val.Validate()
+		}
 	}
 	if verr != nil {
 		e := &Error{Status: http.StatusBadRequest, Message: MessageValidationFailed, Err: verr}
@@ -241,7 +246,7 @@ func decodeBody[T any](body []byte, v *T) error {
 			return err
 		}
 	}
-	err := json.Unmarshal(body, v, json.RejectUnknownMembers(true))
+	err := json.Unmarshal(body, v, decodeOptions())
 	if err == nil {
 		return nil
 	}
@@ -346,17 +351,45 @@ func invalidUTF8(b []byte) int {
 	return -1
 }
 
-var moneyType = reflect.TypeFor[Money]()
+var (
+	moneyType  = reflect.TypeFor[Money]()
+	numberType = reflect.TypeFor[stdjson.Number]()
+)
+
+// decodeOptions are the options of every decode, built once: unknown
+// members rejected, and encoding/json's Number filled from JSON numbers
+// (as encoding/json does), so types written for it keep working.
+var decodeOptions = sync.OnceValue(func() json.Options {
+	return json.JoinOptions(
+		json.RejectUnknownMembers(true),
+		json.WithUnmarshalers(json.UnmarshalFromFunc(func(dec *jsontext.Decoder, n *stdjson.Number) error {
+			switch dec.PeekKind() {
+			case 'n':
+				_, err := dec.ReadToken() // null leaves the value, as for other types
+				return err
+			case '0':
+			default:
+				return errNotNumber
+			}
+			val, err := dec.ReadValue()
+			if err != nil {
+				return err
+			}
+			*n = stdjson.Number(val)
+			return nil
+		})),
+	)
+})
 
 func typeMessage(t reflect.Type) string {
 	if t == nil {
 		return "has the wrong type"
 	}
-	if t == moneyType {
-		return "must be a number"
-	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t == moneyType || t == numberType {
+		return "must be a number"
 	}
 	switch t.Kind() {
 	case reflect.String:

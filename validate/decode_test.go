@@ -437,3 +437,57 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// payment is written for encoding/json: the amount is a json.Number.
+type payment struct {
+	Amount json.Number `json:"amount"`
+	Tip    json.Number `json:"tip,omitempty"`
+}
+
+func (p *payment) Validate() error {
+	var v validate.Collector
+	v.Field("amount").MoneyNumber(p.Amount).Min(validate.Cents(1)).Max(validate.Cents(500_000_00))
+	v.Field("tip").MoneyNumber(p.Tip).Max(validate.Cents(100_00))
+	return v.Err()
+}
+
+func TestJSONNumber(t *testing.T) {
+	tests := []struct {
+		name, body string
+		status     int
+		want       string // the error, or the amount decoded
+	}{
+		{"number", `{"amount":12.50}`, 200, "12.50"},
+		{"null", `{"amount":12.50,"tip":null}`, 200, "12.50"},
+		{"string", `{"amount":"12.50"}`, 400, "validate: 400 Invalid JSON body: amount: must be a number"},
+		{"bool", `{"amount":true}`, 400, "validate: 400 Invalid JSON body: amount: must be a number"},
+		{"three decimals", `{"amount":12.499}`, 400, "validate: 400 Validation failed: amount: must be a decimal amount with at most 2 decimal places"},
+		{"exponent", `{"amount":1e3}`, 400, "validate: 400 Validation failed: amount: must be a decimal amount with at most 2 decimal places"},
+		{"too much", `{"amount":500000.01}`, 400, "validate: 400 Validation failed: amount: must be at most 500000.00"},
+		{"missing", `{}`, 400, "validate: 400 Validation failed: amount: must be at least 0.01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			p, err := validate.Decode[payment](req, validate.Options{})
+			got := string(p.Amount)
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodePointerType(t *testing.T) {
+	req := httptest.NewRequest("POST", "/", strings.NewReader(`{"amount":0}`))
+	req.Header.Set("Content-Type", "application/json")
+	p, err := validate.Decode[*payment](req, validate.Options{})
+	var es validate.Errors
+	if !errors.As(err, &es) || !es.Has("amount") || p == nil {
+		t.Fatalf("Decode[*payment] = %v, %v; want the validation to run", p, err)
+	}
+}

@@ -35,6 +35,10 @@ var (
 	// ErrInvalidOptions: an [Options] field is out of range; a programming
 	// error reported at construction.
 	ErrInvalidOptions = errors.New("validate: invalid options")
+
+	// errNotNumber is the cause of a json.Number field given something
+	// else than a number (rendered as "must be a number").
+	errNotNumber = errors.New("validate: not a JSON number")
 )
 
 // Codes of [FieldError]: stable, machine-readable values for clients.

@@ -1,6 +1,8 @@
 package validate_test
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -155,4 +157,99 @@ func ExampleParseMoney() {
 	// 1250 12.50 <nil>
 	// 0 0.00 validate: not an amount of money
 	// 0 0.00 validate: not an amount of money
+}
+
+// NewJSON reports invalid options instead of panicking; the ErrorHandler
+// can answer rejections in another shape.
+func ExampleNewJSON() {
+	_, err := validate.NewJSON[Transaction](validate.Options{MaxBytes: -1})
+	fmt.Println(err)
+
+	mw, _ := validate.NewJSON[Item](validate.Options{
+		MaxBytes: 4 << 10,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			var e *validate.Error
+			if errors.As(err, &e) {
+				http.Error(w, e.Message, e.Status)
+			}
+		},
+	})
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", strings.NewReader(`{}`)))
+	fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	// Output:
+	// validate: invalid options: MaxBytes -1 is negative
+	// 415 Content-Type must be application/json
+}
+
+func ExampleWriteError() {
+	var v validate.Collector
+	v.Field("limit").Int(500).Max(100)
+	rec := httptest.NewRecorder()
+	validate.WriteError(rec, httptest.NewRequest("GET", "/", nil), v.Err())
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(rec.Body)
+	// Output:
+	// 400 application/problem+json
+	// {"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"limit","code":"max","message":"must be at most 100"}]}
+}
+
+func ExampleIsEmail() {
+	for _, s := range []string{"O'Brien@example.com", "Ann <ann@example.com>", "ann@localhost"} {
+		fmt.Println(s, validate.IsEmail(s))
+	}
+	// Output:
+	// O'Brien@example.com true
+	// Ann <ann@example.com> false
+	// ann@localhost false
+}
+
+func ExampleIsUUID() {
+	fmt.Println(validate.IsUUID("017f22e2-79b0-7cc3-98c4-dc0c0c07398f"))
+	fmt.Println(validate.IsUUID("00000000-0000-0000-0000-000000000000"))
+	// Output:
+	// true
+	// false
+}
+
+func ExampleIsCurrency() {
+	fmt.Println(validate.IsCurrency("EUR"), validate.IsCurrency("eur"), validate.IsCurrency("XXX"))
+	// Output:
+	// true false false
+}
+
+// Money keeps amounts exact: 12.50 is 1250 cents, and sums stay exact.
+func ExampleMoney() {
+	var order struct {
+		Total validate.Money `json:"total"`
+	}
+	_ = json.Unmarshal([]byte(`{"total":0.10}`), &order)
+	sum := order.Total + order.Total + order.Total
+	fmt.Println(int64(sum), sum, sum == validate.Cents(30))
+	f := 0.10 // the same amount as a float64
+	fmt.Println(f+f+f == 0.30, f+f+f)
+	out, _ := json.Marshal(order)
+	fmt.Println(string(out))
+	// Output:
+	// 30 0.30 true
+	// false 0.30000000000000004
+	// {"total":0.10}
+}
+
+func ExampleCents() {
+	fmt.Println(validate.Cents(1), validate.Cents(125000))
+	// Output:
+	// 0.01 1250.00
+}
+
+// A field written for encoding/json as a json.Number is checked as money
+// too.
+func ExampleField_MoneyNumber() {
+	var v validate.Collector
+	amount := v.Field("amount").MoneyNumber(json.Number("19.99")).Min(validate.Cents(1)).Value()
+	v.Field("tip").MoneyNumber(json.Number("0.005"))
+	fmt.Println(int64(amount), v.Err())
+	// Output:
+	// 1999 validate: tip: must be a decimal amount with at most 2 decimal places
 }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
@@ -171,6 +172,19 @@ const maxFloat = 1.7976931348623157e308
 
 // Money starts checks of an amount of money.
 func (f Field) Money(m Money) MoneyRule { return MoneyRule{f: f, m: m} }
+
+// MoneyNumber starts checks of an amount of money given as a json.Number
+// (a field decoded with encoding/json's UseNumber, or of type json.Number):
+// it is parsed with [ParseMoney], and fails at once ("money") if it has more
+// than two decimal places or is beyond ±MaxMoney. Value returns the amount.
+func (f Field) MoneyNumber(n json.Number) MoneyRule {
+	m, err := ParseMoney(string(n))
+	r := MoneyRule{f: f, m: m}
+	if err != nil && n != "" {
+		r.fail(CodeMoney, "must be a decimal amount with at most 2 decimal places")
+	}
+	return r
+}
 
 // Count starts checks of the number of elements of a list, n = len(list).
 func (f Field) Count(n int) CountRule { return CountRule{f: f, n: n} }
