@@ -140,6 +140,28 @@ func v1Strict(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return errors.New("invalid UTF-8")
 	}
+	dup, err := foldedDuplicate(body)
+	if err != nil {
+		return err
+	}
+	if dup {
+		return errors.New("duplicate name")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+// foldedDuplicate reports, with encoding/json's Decoder.Token, whether an
+// object of body has two names equal in lower case. FuzzDecode uses it as
+// an independent oracle.
+func foldedDuplicate(body []byte) (bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	type frame struct {
 		object bool
@@ -150,10 +172,10 @@ func v1Strict(body []byte, v any) error {
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			break
+			return false, nil
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		var top *frame
 		if len(stack) > 0 {
@@ -162,27 +184,24 @@ func v1Strict(body []byte, v any) error {
 		switch tok := tok.(type) {
 		case json.Delim:
 			switch tok {
-			case '{':
+			case '{', '[':
 				if top != nil && top.object {
 					top.key = true
 				}
-				stack = append(stack, frame{object: true, names: map[string]struct{}{}, key: true})
-				continue
-			case '[':
-				if top != nil && top.object {
-					top.key = true
+				if tok == '{' {
+					stack = append(stack, frame{object: true, names: map[string]struct{}{}, key: true})
+				} else {
+					stack = append(stack, frame{})
 				}
-				stack = append(stack, frame{})
-				continue
 			default:
 				stack = stack[:len(stack)-1]
-				continue
 			}
+			continue
 		case string:
 			if top != nil && top.object && top.key {
 				k := strings.ToLower(tok)
 				if _, dup := top.names[k]; dup {
-					return errors.New("duplicate name")
+					return true, nil
 				}
 				top.names[k] = struct{}{}
 				top.key = false
@@ -193,15 +212,6 @@ func v1Strict(body []byte, v any) error {
 			top.key = true
 		}
 	}
-	dec = json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data")
-	}
-	return nil
 }
 
 func BenchmarkStripHTML(b *testing.B) {

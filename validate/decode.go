@@ -297,7 +297,7 @@ func decodeError(body []byte, err error) *Error {
 			fe.Code, fe.Message = CodeInvalidUTF8, "must be valid UTF-8 (lone surrogate escape)"
 			return invalid(ErrInvalidUTF8, fe)
 		}
-		if syn.JSONPointer == "" && valueEnd(body) >= 0 && int64(valueEnd(body)) <= syn.ByteOffset {
+		if end := valueEnd(body); syn.JSONPointer == "" && end >= 0 && int64(end) <= syn.ByteOffset {
 			fe.Code, fe.Message = CodeTrailingData, "unexpected data after the JSON value"
 			return invalid(ErrTrailingData, fe)
 		}

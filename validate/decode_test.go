@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/chainsync/middleware/validate"
 )
@@ -414,6 +415,12 @@ func FuzzDecode(f *testing.F) {
 			h.ServeHTTP(rec, req)
 			switch rec.Code {
 			case 200, 201:
+				if !utf8.ValidString(body) {
+					t.Fatalf("accepted invalid UTF-8: %q", body)
+				}
+				if dup, _ := foldedDuplicate([]byte(body)); dup {
+					t.Fatalf("accepted names differing only in case: %q", body)
+				}
 				continue
 			case 400, 413:
 			default:

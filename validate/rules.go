@@ -144,7 +144,11 @@ func (f Field) Path() string {
 
 // Add records a failure of the field. Use it for checks the built-ins do
 // not cover.
-func (f Field) Add(code, message string) { f.c.Add(f.Path(), code, message) }
+func (f Field) Add(code, message string) {
+	// The copy keeps f (and the Collector it points to) from escaping to
+	// the heap through the path: a Collector on the stack stays there.
+	f.c.Add(strings.Clone(f.Path()), code, message)
+}
 
 // Check records a failure with code and message unless ok.
 func (f Field) Check(ok bool, code, message string) {

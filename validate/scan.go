@@ -52,7 +52,7 @@ type caseDup struct {
 func scanNames(body []byte) (*caseDup, error) {
 	s := scanners.Get().(*nameScanner)
 	defer func() {
-		if cap(s.arena) <= 64<<10 {
+		if cap(s.arena) <= 64<<10 && s.bb.Cap() <= 64<<10 { // drop the occasional huge one
 			s.bb.Reset()
 			clear(s.big)
 			s.big = s.big[:0]
