@@ -47,17 +47,19 @@ type Collector struct {
 }
 
 // Field starts checks of a top-level field, named as in JSON.
-func (c *Collector) Field(name string) Field { return Field{c: c, name: name} }
+func (c *Collector) Field(name string) Field {
+	return Field{s: Scope{c: c, index: -1}, name: name}
+}
 
 // Index scopes checks to element i of the list field name: fields checked
 // through the returned Scope are reported as "name[i].field".
 func (c *Collector) Index(name string, i int) Scope {
-	return Scope{c: c, name: name, index: i, indexed: true}
+	return Scope{c: c, name: name, index: max(i, 0)}
 }
 
 // Object scopes checks to the nested object field name: fields checked
 // through the returned Scope are reported as "name.field".
-func (c *Collector) Object(name string) Scope { return Scope{c: c, name: name} }
+func (c *Collector) Object(name string) Scope { return Scope{c: c, name: name, index: -1} }
 
 // Add records a failure of field (a full path) with a code and a message.
 // Use it for checks the built-ins do not cover.
@@ -87,32 +89,38 @@ func (c *Collector) Err() error {
 
 // Scope is a nested object or list element; see [Collector.Index] and
 // [Collector.Object].
+//
+// It is small and passed by value; the path is only rendered when a check
+// fails.
 type Scope struct {
-	c       *Collector
-	base    string // rendered path of the enclosing scope; "" at top level
-	name    string
-	index   int
-	indexed bool
+	c     *Collector
+	base  string // rendered path of the enclosing scope; "" at top level
+	name  string
+	index int // the element's index; -1 for an object
 }
+
+func (s Scope) top() bool { return s.base == "" && s.name == "" && s.index < 0 }
 
 func (s Scope) path() string {
 	p := join(s.base, s.name)
-	if s.indexed {
+	if s.index >= 0 {
 		p += "[" + strconv.Itoa(s.index) + "]"
 	}
 	return p
 }
 
 // Field starts checks of a field of the scope's object.
-func (s Scope) Field(name string) Field { return Field{c: s.c, scope: s, scoped: true, name: name} }
+func (s Scope) Field(name string) Field { return Field{s: s, name: name} }
 
 // Index scopes checks to element i of the list field name within s.
 func (s Scope) Index(name string, i int) Scope {
-	return Scope{c: s.c, base: s.path(), name: name, index: i, indexed: true}
+	return Scope{c: s.c, base: s.path(), name: name, index: max(i, 0)}
 }
 
 // Object scopes checks to the nested object field name within s.
-func (s Scope) Object(name string) Scope { return Scope{c: s.c, base: s.path(), name: name} }
+func (s Scope) Object(name string) Scope {
+	return Scope{c: s.c, base: s.path(), name: name, index: -1}
+}
 
 func join(base, name string) string {
 	switch {
@@ -127,19 +135,17 @@ func join(base, name string) string {
 // Field names one value to check; its methods start a chain of checks of
 // the value's kind.
 type Field struct {
-	c      *Collector
-	scope  Scope
-	scoped bool
-	name   string
+	s    Scope // the enclosing scope, which holds the Collector
+	name string
 }
 
 // Path returns the field's path as it is reported, such as
 // "items[2].quantity".
 func (f Field) Path() string {
-	if !f.scoped {
+	if f.s.top() {
 		return f.name
 	}
-	return join(f.scope.path(), f.name)
+	return join(f.s.path(), f.name)
 }
 
 // Add records a failure of the field. Use it for checks the built-ins do
@@ -147,7 +153,7 @@ func (f Field) Path() string {
 func (f Field) Add(code, message string) {
 	// The copy keeps f (and the Collector it points to) from escaping to
 	// the heap through the path: a Collector on the stack stays there.
-	f.c.Add(strings.Clone(f.Path()), code, message)
+	f.s.c.Add(strings.Clone(f.Path()), code, message)
 }
 
 // Check records a failure with code and message unless ok.
