@@ -47,6 +47,26 @@ func BenchmarkDecodeTransaction(b *testing.B) {
 	}
 }
 
+// BenchmarkJSONParallel is the middleware under concurrent requests: the
+// pooled buffers and scanners are shared.
+func BenchmarkJSONParallel(b *testing.B) {
+	h := validate.JSON[Transaction](validate.Options{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := validate.BodyFrom[Transaction](r.Context()); !ok {
+			b.Error("no body")
+		}
+	}))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(transactionBody)))
+	b.RunParallel(func(pb *testing.PB) {
+		req, reset := benchRequest(transactionBody)
+		w := httptest.NewRecorder()
+		for pb.Next() {
+			reset()
+			h.ServeHTTP(w, req)
+		}
+	})
+}
+
 // BenchmarkDecodeTransactionEncodingJSON is the baseline: what a handler
 // does with encoding/json alone (no limit, no strictness, no validation).
 func BenchmarkDecodeTransactionEncodingJSON(b *testing.B) {

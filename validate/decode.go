@@ -119,11 +119,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // the caller keeps its own (possibly smaller) limit.
 func Decode[T any](r *http.Request, opts Options) (T, error) {
 	var v T
-	err := decodeInto(r, &v, opts)
+	err := decodeInto(r, r.Body, &v, opts)
 	return v, err
 }
 
-func decodeInto[T any](r *http.Request, v *T, opts Options) error {
+func decodeInto[T any](r *http.Request, rc io.Reader, v *T, opts Options) error {
 	if err := opts.check(); err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func decodeInto[T any](r *http.Request, v *T, opts Options) error {
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	body, err := readBody(r.Body, *buf, limit)
+	body, err := readBody(rc, *buf, limit)
 	*buf = body[:0]
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -498,11 +498,14 @@ func NewJSON[T any](opts Options) (func(http.Handler) http.Handler, error) {
 	limit := opts.maxBytes()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var body io.Reader = r.Body
 			if r.Body != nil && r.Body != http.NoBody {
-				r.Body = http.MaxBytesReader(w, r.Body, limit)
+				// The caller's request is left alone; the server learns of
+				// an oversized body and closes the connection.
+				body = http.MaxBytesReader(w, r.Body, limit)
 			}
 			v := new(T)
-			if err := decodeInto(r, v, opts); err != nil {
+			if err := decodeInto(r, body, v, opts); err != nil {
 				onError(w, r, err)
 				return
 			}

@@ -314,6 +314,17 @@ func TestJSONOptions(t *testing.T) {
 			t.Fatalf("name %q, other type found %v", name, other)
 		}
 	})
+	t.Run("the caller's request is not changed", func(t *testing.T) {
+		h := validate.JSON[strict](validate.Options{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		body := io.NopCloser(strings.NewReader(`{"name":"Ann"}`))
+		req := httptest.NewRequest("POST", "/", nil)
+		req.Body = body
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if req.Body != body {
+			t.Fatal("r.Body was replaced")
+		}
+	})
 	t.Run("HEAD gets no body", func(t *testing.T) {
 		h := validate.JSON[strict](validate.Options{})(http.NotFoundHandler())
 		rec := httptest.NewRecorder()
