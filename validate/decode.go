@@ -114,7 +114,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // interfaces or custom unmarshalers, which accept any name, get a
 // token-level pass first that rejects names equal under case folding. (An
 // encoding/json Decoder.Token pre-scan followed by encoding/json was
-// measured too: about 9 times slower, with 30 times the allocations; see
+// measured too: 7 to 9 times slower, with 30 times the allocations; see
 // BenchmarkDecodeStrategy.) A request body wrapped in http.MaxBytesReader by
 // the caller keeps its own (possibly smaller) limit.
 func Decode[T any](r *http.Request, opts Options) (T, error) {
