@@ -89,7 +89,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Decode reads r's JSON body into a new T and validates it: T (or *T) may
 // implement [Validator]. It is strict, and every failure is an [*Error]
-// whose status says why:
+// (with the zero T) whose status says why:
 //
 //   - 415 if the Content-Type is not application/json or another
 //     "+json" type (parameters other than charset=utf-8 are refused too);
@@ -119,8 +119,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // the caller keeps its own (possibly smaller) limit.
 func Decode[T any](r *http.Request, opts Options) (T, error) {
 	var v T
-	err := decodeInto(r, r.Body, &v, opts)
-	return v, err
+	if err := decodeInto(r, r.Body, &v, opts); err != nil {
+		var zero T // never a half-decoded value
+		return zero, err
+	}
+	return v, nil
 }
 
 func decodeInto[T any](r *http.Request, rc io.Reader, v *T, opts Options) error {

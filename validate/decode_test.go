@@ -455,7 +455,16 @@ func TestDecodePointerType(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	p, err := validate.Decode[*payment](req, validate.Options{})
 	var es validate.Errors
-	if !errors.As(err, &es) || !es.Has("amount") || p == nil {
-		t.Fatalf("Decode[*payment] = %v, %v; want the validation to run", p, err)
+	if !errors.As(err, &es) || !es.Has("amount") || p != nil {
+		t.Fatalf("Decode[*payment] = %v, %v; want the validation to run and a nil value", p, err)
+	}
+}
+
+func TestDecodeReturnsZeroOnError(t *testing.T) {
+	req := httptest.NewRequest("POST", "/", strings.NewReader(`{"amount":5,"currency":"EUR","items":"x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	got, err := validate.Decode[Transaction](req, validate.Options{})
+	if err == nil || got.Amount != 0 || got.Currency != "" {
+		t.Fatalf("Decode = %+v, %v; want the zero value and an error", got, err)
 	}
 }
