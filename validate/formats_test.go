@@ -1,0 +1,154 @@
+package validate_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chainsync/middleware/validate"
+)
+
+func TestIsUUID(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"9b2f7c1e-4a8d-4f3b-9c6e-2d1a5b7e8f90", true},  // version 4
+		{"9B2F7C1E-4A8D-4F3B-9C6E-2D1A5B7E8F90", true},  // upper case
+		{"017f22e2-79b0-7cc3-98c4-dc0c0c07398f", true},  // version 7 (RFC 9562)
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", true},  // version 1
+		{"1ec9414c-232a-6b00-b3c8-9e6bdeced846", true},  // version 6
+		{"00000000-0000-8000-a000-000000000000", true},  // version 8
+		{"00000000-0000-0000-0000-000000000000", false}, // Nil
+		{"ffffffff-ffff-ffff-ffff-ffffffffffff", false}, // Max
+		{"9b2f7c1e-4a8d-9f3b-9c6e-2d1a5b7e8f90", false}, // version 9
+		{"9b2f7c1e-4a8d-0f3b-9c6e-2d1a5b7e8f90", false}, // version 0
+		{"9b2f7c1e-4a8d-4f3b-cc6e-2d1a5b7e8f90", false}, // Microsoft variant
+		{"9b2f7c1e-4a8d-4f3b-7c6e-2d1a5b7e8f90", false}, // NCS variant
+		{"9b2f7c1e4a8d4f3b9c6e2d1a5b7e8f90", false},     // no hyphens
+		{"{9b2f7c1e-4a8d-4f3b-9c6e-2d1a5b7e8f90}", false},
+		{"urn:uuid:9b2f7c1e-4a8d-4f3b-9c6e-2d1a5b7e8f90", false},
+		{"9b2f7c1e-4a8d-4f3b-9c6e-2d1a5b7e8f9g", false},
+		{"9b2f7c1e-4a8d-4f3b-9c6e_2d1a5b7e8f90", false},
+		{" 9b2f7c1e-4a8d-4f3b-9c6e-2d1a5b7e8f9", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := validate.IsUUID(tt.in); got != tt.want {
+				t.Fatalf("IsUUID(%q) = %v", tt.in, got)
+			}
+		})
+	}
+}
+
+func TestIsEmail(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"ann@example.com", true},
+		{"O'Brien@example.com", true},
+		{"first.last+tag@sub.example.co.uk", true},
+		{"a!#$%&'*+/=?^_`{|}~-z@example.com", true},
+		{"ann@xn--bcher-kva.example", true},
+		{"ann@123.example", true},
+		{strings.Repeat("a", 64) + "@example.com", true},
+		{strings.Repeat("a", 65) + "@example.com", false},
+		{"a@" + strings.Repeat("b", 63) + ".example", true},
+		{"a@" + strings.Repeat("b", 64) + ".example", false},
+		{"a@" + strings.Repeat(strings.Repeat("b", 60)+".", 4) + "com", true},  // 249 bytes
+		{"a@" + strings.Repeat(strings.Repeat("b", 60)+".", 5) + "com", false}, // over 254
+		{"Ann <ann@example.com>", false},
+		{"ann", false},
+		{"@example.com", false},
+		{"ann@", false},
+		{"ann@@example.com", false},
+		{"ann@localhost", false},
+		{"ann@example", false},
+		{"ann@127.0.0.1", false},
+		{"ann@[127.0.0.1]", false},
+		{"ann@example.123", false},
+		{".ann@example.com", false},
+		{"ann.@example.com", false},
+		{"an..n@example.com", false},
+		{`"ann"@example.com`, false},
+		{"ann(comment)@example.com", false},
+		{"ann@-example.com", false},
+		{"ann@example-.com", false},
+		{"ann@example..com", false},
+		{"ann@exam_ple.com", false},
+		{"anné@example.com", false},
+		{"ann@example.com\n", false},
+		{"ann @example.com", false},
+		{"ann@example.com;DROP TABLE", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := validate.IsEmail(tt.in); got != tt.want {
+				t.Fatalf("IsEmail(%q) = %v", tt.in, got)
+			}
+		})
+	}
+}
+
+func TestIsURL(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"https://example.com", true},
+		{"http://example.com:8080/path?q=1#frag", true},
+		{"https://[2001:db8::1]/", true},
+		{"HTTPS://EXAMPLE.COM/", true},
+		{"https://example.com/" + strings.Repeat("a", 2048), false},
+		{"javascript:alert(1)", false},
+		{"JaVaScRiPt:alert(1)", false},
+		{"data:text/html,<script>alert(1)</script>", false},
+		{"ftp://example.com", false},
+		{"//example.com", false},
+		{"/relative", false},
+		{"https://", false},
+		{"https://:443", false},
+		{"https://user:pass@example.com", false},
+		{"https://bank.example@evil.example", false},
+		{"https://exa mple.com", false},
+		{"https://example.com/a b", false},
+		{"https://example.com/\t", false},
+		{"https:example.com", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := validate.IsURL(tt.in); got != tt.want {
+				t.Fatalf("IsURL(%q) = %v", tt.in, got)
+			}
+		})
+	}
+}
+
+func TestIsCurrency(t *testing.T) {
+	for _, c := range []string{"AED", "EUR", "USD", "GBP", "JPY", "CHF", "USN", "XAU", "XCG", "ZWG", "ZAR"} {
+		if !validate.IsCurrency(c) {
+			t.Errorf("IsCurrency(%q) = false", c)
+		}
+	}
+	for _, c := range []string{"usd", "Usd", "US", "USDT", "XXX", "XTS", "ABC", "DEM", "ZZZ", "AAA", "", "€"} {
+		if validate.IsCurrency(c) {
+			t.Errorf("IsCurrency(%q) = true", c)
+		}
+	}
+}
+
+func FuzzIsEmail(f *testing.F) {
+	for _, s := range []string{"ann@example.com", "O'Brien@example.com", "a@b", "Ann <a@b.c>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !validate.IsEmail(s) {
+			return
+		}
+		if len(s) > 254 || strings.ContainsAny(s, " <>\"()[]\\,;:\n") || strings.Count(s, "@") != 1 {
+			t.Fatalf("IsEmail(%q) = true", s)
+		}
+	})
+}
