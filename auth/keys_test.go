@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -83,6 +84,18 @@ func TestRFC7638Thumbprint(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"; k.ID() != want {
+		t.Fatalf("kid %q; want %q", k.ID(), want)
+	}
+}
+
+// TestRFC8037Thumbprint checks the Ed25519 kid against RFC 8037 §A.3.
+func TestRFC8037Thumbprint(t *testing.T) {
+	x, _ := base64.RawURLEncoding.DecodeString("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")
+	k, err := auth.NewVerificationKey(ed25519.PublicKey(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"; k.ID() != want {
 		t.Fatalf("kid %q; want %q", k.ID(), want)
 	}
 }
