@@ -2,7 +2,11 @@ package auth_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -287,4 +291,48 @@ func ExampleHashPassword() {
 	_, err := auth.VerifyPassword(ctx, strings.Repeat("x", 73), "$2a$10$abcdefghijklmnopqrstuu5Q0Uq7XW0Tq7bZ8j8wLQfrFqZ3M1UeG")
 	fmt.Println(ok, err)
 	// Output: true auth: password longer than 72 bytes
+}
+
+func ExampleNewEdDSAKey() {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	k, err := auth.NewEdDSAKey(priv)
+	fmt.Println(k.Algorithm(), k.CanSign(), err)
+	// Output: EdDSA true <nil>
+}
+
+func ExampleNewES256Key() {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	k, err := auth.NewES256Key(priv)
+	fmt.Println(k.Algorithm(), len(k.ID()), err)
+	// Output: ES256 43 <nil>
+}
+
+func ExampleNewRS256Key() {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	k, err := auth.NewRS256Key(priv)
+	fmt.Println(k.Algorithm(), err)
+	// Output: RS256 <nil>
+}
+
+// ExampleNewVerificationKey accepts tokens another service signs with its
+// own Ed25519 key, next to the ring's current signing key.
+func ExampleNewVerificationKey() {
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	vk, err := auth.NewVerificationKey(other.Public())
+	if err != nil {
+		panic(err)
+	}
+	own, _ := auth.NewHS256Key(exampleSecret)
+	keys, _ := auth.NewKeyRing(own, vk)
+	fmt.Println(vk.CanSign(), keys.Has(vk.ID()))
+	// Output: false true
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"hash/maphash"
 	"slices"
@@ -33,6 +34,7 @@ type MemoryStoreOptions struct {
 type MemoryStore struct {
 	max       int64
 	count     atomic.Int64
+	refused   atomic.Uint64
 	seed      maphash.Seed
 	cursor    atomic.Uint32
 	lastFull  atomic.Int64 // unix nanoseconds of the last full sweep
@@ -78,6 +80,10 @@ func NewMemoryStore(opts MemoryStoreOptions) (*MemoryStore, error) {
 // included.
 func (m *MemoryStore) Len() int { return int(m.count.Load()) }
 
+// Refused returns how many sessions Create refused with [ErrStoreFull]
+// since the store was made, for metrics and alerts.
+func (m *MemoryStore) Refused() uint64 { return m.refused.Load() }
+
 func (m *MemoryStore) shard(id string) *memShard {
 	return &m.shards[maphash.String(m.seed, id)%memShards]
 }
@@ -101,6 +107,7 @@ func (m *MemoryStore) Create(ctx context.Context, s *Session) error {
 	if !m.reserve() {
 		m.sweepAll(now)
 		if !m.reserve() {
+			m.refused.Add(1)
 			return ErrStoreFull
 		}
 	}
@@ -237,7 +244,7 @@ func (m *MemoryStore) Rotate(ctx context.Context, id string, r Rotation) (Sessio
 	}
 	s := &e.s
 	switch {
-	case bytes.Equal(r.Presented, s.Current):
+	case hashEqual(r.Presented, s.Current):
 		e.pushUsed(r.Presented)
 		s.Previous = bytes.Clone(r.Presented)
 		s.Current = bytes.Clone(r.Next)
@@ -245,7 +252,7 @@ func (m *MemoryStore) Rotate(ctx context.Context, id string, r Rotation) (Sessio
 		out := cloneSession(s)
 		sh.mu.Unlock()
 		return out, Rotated, nil
-	case s.Previous != nil && bytes.Equal(r.Presented, s.Previous) && r.Grace > 0 && r.Now.Before(s.RotatedAt.Add(r.Grace)):
+	case s.Previous != nil && hashEqual(r.Presented, s.Previous) && r.Grace > 0 && r.Now.Before(s.RotatedAt.Add(r.Grace)):
 		e.pushUsed(s.Current)
 		s.Previous = nil
 		s.Current = bytes.Clone(r.Next)
@@ -271,8 +278,11 @@ func (e *memSession) pushUsed(h []byte) {
 }
 
 func (e *memSession) isUsed(h []byte) bool {
-	return slices.ContainsFunc(e.used, func(u []byte) bool { return bytes.Equal(u, h) })
+	return slices.ContainsFunc(e.used, func(u []byte) bool { return hashEqual(u, h) })
 }
+
+// hashEqual compares token hashes in constant time.
+func hashEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
 
 // Delete implements [SessionStore].
 func (m *MemoryStore) Delete(ctx context.Context, id string) error {

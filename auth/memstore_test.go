@@ -49,6 +49,9 @@ func TestMemoryStoreFull(t *testing.T) {
 		if !errors.Is(err, auth.ErrStoreFull) {
 			t.Fatalf("Create when full = %v; want ErrStoreFull", err)
 		}
+		if m.Refused() != 1 {
+			t.Fatalf("Refused = %d; want 1 (nothing refused silently)", m.Refused())
+		}
 		for _, id := range []string{first.ID} {
 			if _, ok, _ := m.Get(ctx, id, now); !ok {
 				t.Fatal("a live session was evicted")

@@ -308,6 +308,18 @@ func TestAuthenticatorOnRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	if code := call(pair.AccessToken); code != 503 {
+		t.Fatalf("store hung: %d; want 503 once Options.Timeout passes", code)
+	}
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if code := call(pair.AccessToken); code != 204 {
+		t.Fatalf("store resumed: %d; want 204", code)
+	}
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
