@@ -16,14 +16,22 @@ import (
 
 // Defaults and bounds of [Options].
 const (
-	DefaultAccessTTL      = 15 * time.Minute
-	DefaultRefreshTTL     = 7 * 24 * time.Hour
-	DefaultLeeway         = 30 * time.Second
+	// DefaultAccessTTL is the default lifetime of access tokens.
+	DefaultAccessTTL = 15 * time.Minute
+	// DefaultRefreshTTL is the default absolute lifetime of a session.
+	DefaultRefreshTTL = 7 * 24 * time.Hour
+	// DefaultLeeway is the default clock-skew tolerance.
+	DefaultLeeway = 30 * time.Second
+	// DefaultMaxTokenLength is the default cap on token length.
 	DefaultMaxTokenLength = 4096
 
-	MaxAccessTTL  = 24 * time.Hour
+	// MaxAccessTTL bounds Options.AccessTTL.
+	MaxAccessTTL = 24 * time.Hour
+	// MaxRefreshTTL bounds Options.RefreshTTL.
 	MaxRefreshTTL = 90 * 24 * time.Hour
-	MaxLeeway     = 5 * time.Minute
+	// MaxLeeway bounds Options.Leeway.
+	MaxLeeway = 5 * time.Minute
+	// MaxReuseGrace bounds Options.ReuseGrace.
 	MaxReuseGrace = 2 * time.Minute
 )
 
@@ -118,7 +126,9 @@ type User struct {
 // TokenPair is what a login or a refresh returns to the client. Its JSON
 // form uses the field names ChainSync clients read.
 type TokenPair struct {
-	AccessToken  string `json:"accessToken"`
+	// AccessToken is the signed JWT to send as "Authorization: Bearer".
+	AccessToken string `json:"accessToken"`
+	// RefreshToken is the opaque token to present to Refresh once.
 	RefreshToken string `json:"refreshToken"`
 	// TokenType is always "Bearer".
 	TokenType string `json:"tokenType"`
@@ -460,12 +470,23 @@ func (a *Authenticator) Verify(ctx context.Context, accessToken string) (*Claims
 		}
 	}
 	if a.check {
-		s, ok, err := a.store.Get(ctx, claims.SessionID, a.now())
+		var (
+			uid string
+			ok  bool
+			err error
+		)
+		if sc, isChecker := a.store.(SessionChecker); isChecker {
+			uid, ok, err = sc.Check(ctx, claims.SessionID, a.now())
+		} else {
+			var s Session
+			s, ok, err = a.store.Get(ctx, claims.SessionID, a.now())
+			uid = s.UserID
+		}
 		if err != nil {
 			a.log.ErrorContext(ctx, "auth: session check failed", "error", err)
 			return nil, storeErr(err)
 		}
-		if !ok || s.UserID != claims.Subject {
+		if !ok || uid != claims.Subject {
 			return nil, ErrSessionRevoked
 		}
 	}

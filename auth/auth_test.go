@@ -601,3 +601,30 @@ func TestVerifyCache(t *testing.T) {
 		}
 	})
 }
+
+// getOnly hides the MemoryStore's optional SessionChecker, as a store
+// without it looks: the session check then uses Get.
+type getOnly struct{ auth.SessionStore }
+
+func TestSessionCheckWithGetOnlyStore(t *testing.T) {
+	c := newClock()
+	m, _ := auth.NewMemoryStore(auth.MemoryStoreOptions{})
+	a := newAuth(t, c, func(o *auth.Options) { o.Store = getOnly{m}; o.SessionCheck = true })
+	ctx := context.Background()
+	p, err := a.Issue(ctx, cashier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Verify(ctx, p.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Revoke(ctx, p.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Verify(ctx, p.AccessToken); !errors.Is(err, auth.ErrSessionRevoked) {
+		t.Fatalf("Verify after Revoke = %v; want ErrSessionRevoked", err)
+	}
+	if _, err := a.Verify(canceled(), p.AccessToken); !errors.Is(err, auth.ErrStoreUnavailable) {
+		t.Fatalf("Verify with the store unavailable = %v", err)
+	}
+}

@@ -61,6 +61,7 @@ type PasswordTooLongError struct {
 	Max int
 }
 
+// Error implements error; it names the limit, never the password.
 func (e *PasswordTooLongError) Error() string {
 	return "auth: password longer than " + strconv.Itoa(e.Max) + " bytes"
 }

@@ -22,9 +22,13 @@ import (
 // Algorithms supported for access tokens. Each [Key] is pinned to exactly
 // one of them.
 const (
+	// HS256 is HMAC with SHA-256 (RFC 7518 §3.2), the default.
 	HS256 = "HS256"
+	// EdDSA is Ed25519 (RFC 8037).
 	EdDSA = "EdDSA"
+	// ES256 is ECDSA on P-256 with SHA-256 (RFC 7518 §3.4).
 	ES256 = "ES256"
+	// RS256 is RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3).
 	RS256 = "RS256"
 )
 

@@ -59,7 +59,10 @@ type memSession struct {
 	used [][]byte // newest first
 }
 
-var _ SessionStore = (*MemoryStore)(nil)
+var (
+	_ SessionStore   = (*MemoryStore)(nil)
+	_ SessionChecker = (*MemoryStore)(nil)
+)
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore(opts MemoryStoreOptions) (*MemoryStore, error) {
@@ -222,6 +225,23 @@ func (m *MemoryStore) Get(ctx context.Context, id string, now time.Time) (Sessio
 	s := cloneSession(&e.s)
 	sh.mu.Unlock()
 	return s, true, nil
+}
+
+// Check implements [SessionChecker] without copying the session.
+func (m *MemoryStore) Check(ctx context.Context, id string, now time.Time) (string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, errors.Join(ErrStoreUnavailable, err)
+	}
+	sh := m.shard(id)
+	sh.mu.Lock()
+	e, ok := sh.sessions[id]
+	live := ok && e.s.Live(now)
+	var uid string
+	if live {
+		uid = e.s.UserID
+	}
+	sh.mu.Unlock()
+	return uid, live, nil
 }
 
 // Rotate implements [SessionStore].

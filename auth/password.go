@@ -19,9 +19,13 @@ import (
 // Password hashing defaults: OWASP's argon2id recommendation (m=19456 KiB,
 // t=2, p=1), a 16-byte salt and a 32-byte key.
 const (
-	DefaultArgonMemory      = 19456
-	DefaultArgonIterations  = 2
+	// DefaultArgonMemory is argon2id's default memory cost in KiB.
+	DefaultArgonMemory = 19456
+	// DefaultArgonIterations is argon2id's default time cost.
+	DefaultArgonIterations = 2
+	// DefaultArgonParallelism is argon2id's default number of lanes.
 	DefaultArgonParallelism = 1
+	// DefaultMaxPasswordBytes is the default longest accepted password.
 	DefaultMaxPasswordBytes = 1024
 
 	// BcryptMaxPassword is the longest password bcrypt can check: it

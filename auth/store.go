@@ -141,3 +141,14 @@ type SessionStore interface {
 	// removed.
 	DeleteUser(ctx context.Context, userID string) (int, error)
 }
+
+// SessionChecker is an optional interface of a [SessionStore]: a cheaper
+// form of Get for the per-request session check ([Options.SessionCheck]),
+// reading only what the check needs. Stores that lack it are asked with
+// Get. The same contract applies: not found or expired is ("", false,
+// nil); errors wrap [ErrStoreUnavailable].
+type SessionChecker interface {
+	// Check reports whether the session with id is live at now, and its
+	// user id.
+	Check(ctx context.Context, id string, now time.Time) (userID string, ok bool, err error)
+}

@@ -16,8 +16,9 @@
 //
 // # Round trips
 //
-// Rotate is one Lua script (one round trip, atomic); Get (the per-request
-// session check) is one HGETALL; Delete one DEL. Create pipelines the
+// Rotate is one Lua script (one round trip, atomic); Check (the
+// per-request session check, [auth.SessionChecker]) is one HMGET of four
+// fields; Get one HGETALL; Delete one DEL. Create pipelines the
 // session and its index entry. DeleteUser reads the index and deletes the
 // sessions in one pipeline.
 //

@@ -42,7 +42,10 @@ type Store struct {
 	timeout time.Duration
 }
 
-var _ auth.SessionStore = (*Store)(nil)
+var (
+	_ auth.SessionStore   = (*Store)(nil)
+	_ auth.SessionChecker = (*Store)(nil)
+)
 
 // New returns a store using c. It fails when c does not honour context
 // deadlines (see the package documentation) or an option is invalid.
@@ -189,6 +192,30 @@ func (s *Store) Get(ctx context.Context, id string, now time.Time) (auth.Session
 		return auth.Session{}, false, nil
 	}
 	return sess, true, nil
+}
+
+// Check implements [auth.SessionChecker]: one HMGET of the four fields the
+// per-request session check needs.
+func (s *Store) Check(ctx context.Context, id string, now time.Time) (string, bool, error) {
+	if !auth.ValidSessionID(id) {
+		return "", false, nil
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	v, err := s.c.HMGet(ctx, s.sessionKey(id), "uid", "exp", "idle", "last").Result()
+	if err != nil {
+		return "", false, fail("check", err)
+	}
+	uid, _ := v[0].(string)
+	if uid == "" {
+		return "", false, nil
+	}
+	num := func(i int) int64 { x, _ := v[i].(string); n, _ := strconv.ParseInt(x, 10, 64); return n }
+	sess := auth.Session{ExpiresAt: fromMS(num(1)), IdleTimeout: time.Duration(num(2)) * time.Millisecond, LastUsed: fromMS(num(3))}
+	if !sess.Live(now) {
+		return "", false, nil
+	}
+	return uid, true, nil
 }
 
 // rotateScript applies one refresh atomically; see auth.SessionStore.Rotate.

@@ -21,11 +21,20 @@ import (
 
 func TestMain(m *testing.M) { testserver.Main(m) }
 
-func client(t *testing.T, addr string) *redis.Client {
+func client(t testing.TB, addr string) *redis.Client {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true, MaxRetries: -1})
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+func newStoreB(b *testing.B, c redis.UniversalClient) *redisstore.Store {
+	b.Helper()
+	s, err := redisstore.New(c, redisstore.Options{Prefix: "bench:" + storetest.NewSessionID() + ":"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 func newStore(t *testing.T, c redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
@@ -206,6 +215,7 @@ func TestRoundTrips(t *testing.T) {
 			return err
 		}},
 		{"Get", func() error { _, _, err := s.Get(ctx, in.ID, time.Now()); return err }},
+		{"Check", func() error { _, _, err := s.Check(ctx, in.ID, time.Now()); return err }},
 		{"Delete", func() error { return s.Delete(ctx, in.ID) }},
 		{"Ping", func() error { return s.Ping(ctx) }},
 	}
@@ -245,6 +255,56 @@ func TestKeysExpireWithSession(t *testing.T) {
 	}
 	if !strings.Contains(keys, "s:{"+in.ID+"}") {
 		t.Fatalf("keys %q: session key should carry the hash tag {sid}", keys)
+	}
+}
+
+// TestConcurrentRefreshOnRedis: 100 concurrent refreshes of one token
+// through the Authenticator on a real server: exactly one succeeds, and
+// with no grace window the reuse by the others revokes the winner's
+// tokens too.
+func TestConcurrentRefreshOnRedis(t *testing.T) {
+	a := newAuth(t, newStore(t, client(t, redistest.Shared(t).Addr()), redisstore.Options{}))
+	ctx := context.Background()
+	pair, err := a.Issue(ctx, auth.User{ID: "u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	results := make(chan error, n)
+	winners := make(chan auth.TokenPair, n)
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		go func() {
+			<-start
+			p, err := a.Refresh(ctx, pair.RefreshToken)
+			if err == nil {
+				winners <- p
+			}
+			results <- err
+		}()
+	}
+	close(start)
+	ok, reused := 0, 0
+	for i := 0; i < n; i++ {
+		switch err := <-results; {
+		case err == nil:
+			ok++
+		case errors.Is(err, auth.ErrTokenReused):
+			reused++
+		case errors.Is(err, auth.ErrSessionRevoked):
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || reused < 1 {
+		t.Fatalf("%d successes, %d reuse detections; want exactly 1 success", ok, reused)
+	}
+	w := <-winners
+	if _, err := a.Refresh(ctx, w.RefreshToken); !errors.Is(err, auth.ErrSessionRevoked) {
+		t.Fatalf("winner's refresh token = %v; want ErrSessionRevoked", err)
+	}
+	if _, err := a.Verify(ctx, w.AccessToken); !errors.Is(err, auth.ErrSessionRevoked) {
+		t.Fatalf("winner's access token = %v; want ErrSessionRevoked", err)
 	}
 }
 

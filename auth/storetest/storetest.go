@@ -72,7 +72,31 @@ func sameSession(t *testing.T, got, want auth.Session) {
 	}
 }
 
-// Run runs the conformance suite against stores made by newStore. Each
+// live asks Get, and Check when s implements [auth.SessionChecker], and
+// requires them to agree.
+func live(t *testing.T, s auth.SessionStore, id string, now time.Time) (auth.Session, bool) {
+	t.Helper()
+	got, ok, err := s.Get(ctx(t), id, now)
+	if err != nil {
+		t.Fatalf("Get = %v", err)
+	}
+	if !ok && got.ID != "" {
+		t.Fatalf("Get returned a session with ok=false: %+v", got)
+	}
+	if sc, isChecker := s.(auth.SessionChecker); isChecker {
+		uid, cok, err := sc.Check(ctx(t), id, now)
+		if err != nil {
+			t.Fatalf("Check = %v", err)
+		}
+		if cok != ok || uid != got.UserID {
+			t.Fatalf("Check = %q, %v; Get said %q, %v", uid, cok, got.UserID, ok)
+		}
+	}
+	return got, ok
+}
+
+// Run runs the conformance suite against stores made by newStore (and the
+// optional [auth.SessionChecker] when the store implements it). Each
 // subtest gets its own store (newStore may return views of one backend,
 // such as key prefixes of one Redis, as long as they do not share
 // sessions).
@@ -92,18 +116,17 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 		in.Current[0] ^= 0xff
 		want.Current = bytes.Clone(in.Current)
 		want.Current[0] ^= 0xff
-		got, ok, err := s.Get(ctx(t), in.ID, now)
-		if err != nil || !ok {
-			t.Fatalf("Get = %v, %v", ok, err)
+		got, ok := live(t, s, in.ID, now)
+		if !ok {
+			t.Fatal("Get: not found")
 		}
 		sameSession(t, got, want)
 	})
 
 	t.Run("GetMissing", func(t *testing.T) {
 		s := newStore(t)
-		got, ok, err := s.Get(ctx(t), NewSessionID(), base())
-		if err != nil || ok || got.ID != "" {
-			t.Fatalf("Get(missing) = %+v, %v, %v; want zero, false, nil", got, ok, err)
+		if got, ok := live(t, s, NewSessionID(), base()); ok || got.ID != "" {
+			t.Fatalf("Get(missing) = %+v, %v; want zero, false", got, ok)
 		}
 	})
 
@@ -128,9 +151,8 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 					t.Fatal(err)
 				}
 				later := now.Add(tt.after)
-				_, ok, err := s.Get(ctx(t), in.ID, later)
-				if err != nil || ok != tt.live {
-					t.Fatalf("Get after %s = %v, %v; want %v", tt.after, ok, err, tt.live)
+				if _, ok := live(t, s, in.ID, later); ok != tt.live {
+					t.Fatalf("Get after %s = %v; want %v", tt.after, ok, tt.live)
 				}
 				_, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: in.Current, Next: hash("n"), Now: later})
 				want := auth.Rotated
@@ -170,8 +192,8 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 		if err != nil || st != auth.RotateReused {
 			t.Fatalf("second Rotate with the same token = %v, %v; want RotateReused", st, err)
 		}
-		if _, ok, err := s.Get(ctx(t), in.ID, later); err != nil || ok {
-			t.Fatalf("Get after reuse = %v, %v; want revoked", ok, err)
+		if _, ok := live(t, s, in.ID, later); ok {
+			t.Fatal("Get after reuse: session still live; want revoked")
 		}
 		if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: h1, Next: hash("h3"), Now: later}); err != nil || st != auth.RotateNotFound {
 			t.Fatalf("successor after reuse = %v, %v; want RotateNotFound", st, err)
@@ -341,8 +363,8 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 		if err := s.Delete(ctx(t), in.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok, err := s.Get(ctx(t), in.ID, now); err != nil || ok {
-			t.Fatalf("Get after Delete = %v, %v", ok, err)
+		if _, ok := live(t, s, in.ID, now); ok {
+			t.Fatal("Get after Delete: still live")
 		}
 		if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: in.Current, Next: hash("n"), Now: now}); err != nil || st != auth.RotateNotFound {
 			t.Fatalf("Rotate after Delete = %v, %v", st, err)
@@ -371,12 +393,12 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 			t.Fatalf("DeleteUser = %d, %v; want 3", n, err)
 		}
 		for _, in := range alice {
-			if _, ok, err := s.Get(ctx(t), in.ID, now); err != nil || ok {
-				t.Fatalf("alice's session survived: %v, %v", ok, err)
+			if _, ok := live(t, s, in.ID, now); ok {
+				t.Fatal("alice's session survived DeleteUser")
 			}
 		}
-		if _, ok, err := s.Get(ctx(t), bob.ID, now); err != nil || !ok {
-			t.Fatalf("bob's session = %v, %v; want live", ok, err)
+		if _, ok := live(t, s, bob.ID, now); !ok {
+			t.Fatal("bob's session was deleted with alice's")
 		}
 		if n, err := s.DeleteUser(ctx(t), "nobody"); err != nil || n != 0 {
 			t.Fatalf("DeleteUser(nobody) = %d, %v", n, err)
@@ -414,6 +436,12 @@ func checkAll(t *testing.T, s auth.SessionStore, in *auth.Session, newCtx func()
 		}},
 		{"Delete", func(c context.Context) error { return s.Delete(c, in.ID) }},
 		{"DeleteUser", func(c context.Context) error { _, err := s.DeleteUser(c, in.UserID); return err }},
+	}
+	if sc, ok := s.(auth.SessionChecker); ok {
+		calls = append(calls, struct {
+			name string
+			call func(c context.Context) error
+		}{"Check", func(c context.Context) error { _, _, err := sc.Check(c, in.ID, now); return err }})
 	}
 	for _, tc := range calls {
 		t.Run(tc.name, func(t *testing.T) {
