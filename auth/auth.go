@@ -114,9 +114,9 @@ type Options struct {
 type User struct {
 	// ID is the user id (the "sub" claim). Required.
 	ID string
-	// Role and Permissions are copied into every access token of the
-	// session.
-	Role        string
+	// Role is copied into every access token of the session.
+	Role string
+	// Permissions are copied into every access token of the session.
 	Permissions []string
 	// Extra holds custom claims, carried as the "ext" member of access
 	// tokens. It must encode as JSON.

@@ -16,10 +16,11 @@ type Session struct {
 	// ID is the session id (the "sid" claim and the first part of every
 	// refresh token of the family). It is 22 base64url characters.
 	ID string
-	// UserID, Role, Permissions and Extra are copied into every access
-	// token the session issues.
-	UserID      string
-	Role        string
+	// UserID is the user the session belongs to (the "sub" claim).
+	UserID string
+	// Role is copied into every access token the session issues.
+	Role string
+	// Permissions are copied into every access token the session issues.
 	Permissions []string
 	// Extra is the JSON encoding of the custom claims (nil when none).
 	Extra []byte
