@@ -48,8 +48,15 @@ type Options struct {
 	// RefreshKey is the server secret under which refresh tokens are
 	// hashed before they are stored (JWT_REFRESH_SECRET in the example),
 	// at least 32 bytes. Required. Changing it invalidates every refresh
-	// token (users log in again); access tokens are not affected.
+	// token (users log in again) unless the old key is kept in
+	// PreviousRefreshKeys; access tokens are not affected.
 	RefreshKey []byte
+	// PreviousRefreshKeys are former refresh keys, still accepted for
+	// tokens issued before a rotation of RefreshKey (new tokens are always
+	// hashed under RefreshKey). Keep one until RefreshTTL has passed since
+	// the rotation, then drop it. Default none. Each costs one more store
+	// round trip on a refresh whose token the current key does not match.
+	PreviousRefreshKeys [][]byte
 	// Issuer is the "iss" of issued tokens, required on verification
 	// (RFC 8725 §3.9). Required.
 	Issuer string
@@ -146,6 +153,7 @@ type TokenPair struct {
 type Authenticator struct {
 	keys        *KeyRing
 	refreshKey  []byte
+	oldRefresh  [][]byte
 	issuer      string
 	audience    string
 	store       SessionStore
@@ -183,6 +191,12 @@ func New(opts Options) (*Authenticator, error) {
 		return nil, errors.New("auth: Options.Audience is required")
 	}
 	a.refreshKey = append([]byte(nil), opts.RefreshKey...)
+	for i, k := range opts.PreviousRefreshKeys {
+		if len(k) < MinHMACSecret {
+			return nil, fmt.Errorf("auth: Options.PreviousRefreshKeys[%d] must be at least %d bytes", i, MinHMACSecret)
+		}
+		a.oldRefresh = append(a.oldRefresh, append([]byte(nil), k...))
+	}
 	if a.accessTTL == 0 {
 		a.accessTTL = DefaultAccessTTL
 	}
@@ -267,7 +281,7 @@ func (a *Authenticator) Issue(ctx context.Context, u User) (TokenPair, error) {
 	s := Session{
 		ID: sid, UserID: u.ID, Role: u.Role, Permissions: u.Permissions, Extra: extra,
 		CreatedAt: now, ExpiresAt: now.Add(a.refreshTTL), IdleTimeout: a.idle, LastUsed: now,
-		Current: a.hashRefresh(rt),
+		Current: a.hashRefresh(a.refreshKey, rt),
 	}
 	if err := a.store.Create(ctx, &s); err != nil {
 		a.log.ErrorContext(ctx, "auth: storing a new session failed", "error", err)
@@ -334,9 +348,13 @@ func (a *Authenticator) Refresh(ctx context.Context, refreshToken string) (Token
 	}
 	now := a.now()
 	next := newRefreshToken(sid)
-	s, status, err := a.store.Rotate(ctx, sid, Rotation{
-		Presented: a.hashRefresh(refreshToken), Next: a.hashRefresh(next), Now: now, Grace: a.grace,
-	})
+	rot := Rotation{Presented: a.hashRefresh(a.refreshKey, refreshToken), Next: a.hashRefresh(a.refreshKey, next), Now: now, Grace: a.grace}
+	s, status, err := a.store.Rotate(ctx, sid, rot)
+	for i := 0; err == nil && status == RotateMismatch && i < len(a.oldRefresh); i++ {
+		// Perhaps a token hashed under a former key (current or used).
+		rot.Presented = a.hashRefresh(a.oldRefresh[i], refreshToken)
+		s, status, err = a.store.Rotate(ctx, sid, rot)
+	}
 	if err != nil {
 		a.log.ErrorContext(ctx, "auth: rotating a refresh token failed", "error", err)
 		return TokenPair{}, storeErr(err)

@@ -628,3 +628,49 @@ func TestSessionCheckWithGetOnlyStore(t *testing.T) {
 		t.Fatalf("Verify with the store unavailable = %v", err)
 	}
 }
+
+func TestRefreshKeyRotation(t *testing.T) {
+	c := newClock()
+	store, _ := auth.NewMemoryStore(auth.MemoryStoreOptions{})
+	oldKey := []byte("old-refresh-key-old-refresh-key!")
+	before := newAuth(t, c, func(o *auth.Options) { o.Store = store; o.RefreshKey = oldKey })
+	ctx := context.Background()
+	p1, err := before.Issue(ctx, cashier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := before.Issue(ctx, cashier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := before.Refresh(ctx, p2.RefreshToken); err != nil { // p2 is now used
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		prev [][]byte
+		tok  string
+		want error
+	}{
+		{"old token without the previous key", nil, p1.RefreshToken, auth.ErrInvalidToken},
+		{"old token with the previous key", [][]byte{oldKey}, p1.RefreshToken, nil},
+		{"reuse of a token hashed under the previous key", [][]byte{oldKey}, p2.RefreshToken, auth.ErrTokenReused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			after := newAuth(t, c, func(o *auth.Options) { o.Store = store; o.PreviousRefreshKeys = tt.prev })
+			p, err := after.Refresh(ctx, tt.tok)
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Refresh = %v; want %v", err, tt.want)
+			}
+			if err == nil {
+				if _, err := after.Refresh(ctx, p.RefreshToken); err != nil {
+					t.Fatalf("new token (current key) = %v", err)
+				}
+			}
+		})
+	}
+	if _, err := auth.New(auth.Options{Keys: ring(t), RefreshKey: refreshKey, Issuer: "i", Audience: "a", PreviousRefreshKeys: [][]byte{[]byte("short")}}); err == nil {
+		t.Fatal("short previous refresh key accepted")
+	}
+}

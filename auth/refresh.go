@@ -58,8 +58,8 @@ func splitRefreshToken(tok string) (sid string, ok bool) {
 	return sid, true
 }
 
-func (a *Authenticator) hashRefresh(tok string) []byte {
-	m := hmac.New(sha256.New, a.refreshKey)
+func (a *Authenticator) hashRefresh(key []byte, tok string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("chainsync/auth refresh v1\x00"))
 	m.Write([]byte(tok))
 	return m.Sum(nil)
