@@ -407,11 +407,11 @@ type verifier struct {
 
 // Reasons a token is refused before its signature is checked.
 var (
-	errWrongType    = errors.New("not an access token (typ)")
-	errUnknownKey   = errors.New("unknown kid")
-	errAlgMismatch  = errors.New("alg does not match the key")
-	errNoSession    = errors.New("no sid claim")
-	errBadAudClaims = errors.New("bad claims")
+	errWrongType   = errors.New("not an access token (typ)")
+	errUnknownKey  = errors.New("unknown kid")
+	errAlgMismatch = errors.New("alg does not match the key")
+	errNoSession   = errors.New("no sid claim")
+	errBadClaims   = errors.New("bad claims")
 )
 
 func (a *Authenticator) currentVerifier() *verifier {
@@ -532,7 +532,7 @@ func jwtError(err error) error {
 		reason = "wrong audience"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing), errors.Is(err, jwt.ErrTokenInvalidClaims) &&
 		!errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenNotValidYet) && !errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		reason = errBadAudClaims.Error()
+		reason = errBadClaims.Error()
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return ErrTokenExpired
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
