@@ -138,7 +138,26 @@ func TestUnavailable(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = srv.Resume() })
-		storetest.Unavailable(t, s, in, time.Hour)
+		calls := map[string]func() error{
+			"Get":   func() error { _, _, err := s.Get(context.Background(), in.ID, time.Now()); return err },
+			"Check": func() error { _, _, err := s.Check(context.Background(), in.ID, time.Now()); return err },
+			"Rotate": func() error {
+				_, _, err := s.Rotate(context.Background(), in.ID, auth.Rotation{Presented: in.Current, Next: in.Current, Now: time.Now()})
+				return err
+			},
+		}
+		for name, call := range calls {
+			done := make(chan error, 1)
+			go func() { done <- call() }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, auth.ErrStoreUnavailable) {
+					t.Fatalf("%s = %v; want ErrStoreUnavailable", name, err)
+				}
+			case <-time.After(timeout + 3*time.Second):
+				t.Fatalf("%s without a caller deadline ignored Options.Timeout", name)
+			}
+		}
 	})
 	t.Run("PausedCluster", func(t *testing.T) {
 		cl := redistest.StartCluster(t, 1)
