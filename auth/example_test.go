@@ -336,3 +336,17 @@ func ExampleNewVerificationKey() {
 	fmt.Println(vk.CanSign(), keys.Has(vk.ID()))
 	// Output: false true
 }
+
+func ExampleNewHS256KeyRing() {
+	// JWT_SECRET, and the secret it replaced (kept for one access-token TTL).
+	keys, err := auth.NewHS256KeyRing(exampleSecret, []byte("previous-jwt-secret-of-32-bytes!"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(keys.Keys()), keys.Current().Algorithm())
+	_, err = auth.NewHS256KeyRing([]byte("short"))
+	fmt.Println(err)
+	// Output:
+	// 2 HS256
+	// auth: HS256 secret must be at least 32 bytes, got 5
+}

@@ -318,3 +318,23 @@ func (r *KeyRing) Has(kid string) bool {
 	_, ok := r.snap.Load().byID[kid]
 	return ok
 }
+
+// NewHS256KeyRing returns a ring that signs with the HS256 secret current
+// and still verifies tokens signed with the previous secrets (after a
+// rotation of JWT_SECRET, keep the old one for at least the access-token
+// TTL). Every secret must be at least [MinHMACSecret] bytes.
+func NewHS256KeyRing(current []byte, previous ...[]byte) (*KeyRing, error) {
+	k, err := NewHS256Key(current)
+	if err != nil {
+		return nil, err
+	}
+	others := make([]Key, 0, len(previous))
+	for i, p := range previous {
+		o, err := NewHS256Key(p)
+		if err != nil {
+			return nil, fmt.Errorf("auth: previous secret %d: %w", i, err)
+		}
+		others = append(others, o)
+	}
+	return NewKeyRing(k, others...)
+}

@@ -205,3 +205,23 @@ func TestEveryAlgorithm(t *testing.T) {
 		})
 	}
 }
+
+func TestNewHS256KeyRing(t *testing.T) {
+	old := []byte("previous-jwt-secret-of-32-bytes!")
+	r, err := auth.NewHS256KeyRing(hsSecret, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, _ := auth.NewHS256Key(old)
+	if r.Current().ID() != hsKey(t).ID() || !r.Has(ok.ID()) {
+		t.Fatal("ring does not sign with the current secret and verify with the old one")
+	}
+	for name, args := range map[string][][]byte{
+		"short previous": {hsSecret, []byte("x")},
+		"same secret":    {hsSecret, hsSecret},
+	} {
+		if _, err := auth.NewHS256KeyRing(args[0], args[1:]...); err == nil {
+			t.Fatalf("%s accepted", name)
+		}
+	}
+}
