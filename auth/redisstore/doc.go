@@ -13,6 +13,9 @@
 //
 // Keys expire with their session (PEXPIREAT at the earlier of the absolute
 // and the idle expiry). Refresh tokens are never stored, only their HMACs.
+// The user index expires with the user's longest-lived session; until then
+// it keeps the ids of sessions that already ended (a few bytes each),
+// which DeleteUser skips.
 //
 // # Round trips
 //
