@@ -1,0 +1,37 @@
+// Package redisstore is an [auth.SessionStore] on Redis (go-redis v9), for
+// fleets of instances sharing sessions. It takes a [redis.UniversalClient],
+// so it works with a single server, Sentinel and Redis Cluster.
+//
+// # Layout
+//
+// A session lives in two keys sharing the hash tag of its id, so every
+// operation on one session is single-slot in a cluster:
+//
+//	<prefix>s:{<sid>}   hash: user, role, permissions, times, current and previous token hashes
+//	<prefix>r:{<sid>}   list: the newest auth.UsedHistory used token hashes (reuse detection)
+//	<prefix>u:<user>    set: the user's session ids, for RevokeUser (another slot; off the hot path)
+//
+// Keys expire with their session (PEXPIREAT at the earlier of the absolute
+// and the idle expiry). Refresh tokens are never stored, only their HMACs.
+// The user index expires with the user's longest-lived session; until then
+// it keeps the ids of sessions that already ended (a few bytes each),
+// which DeleteUser skips.
+//
+// # Round trips
+//
+// Rotate is one Lua script (one round trip, atomic); Check (the
+// per-request session check, [auth.SessionChecker]) is one HMGET of four
+// fields; Get one HGETALL; Delete one DEL. Create pipelines the
+// session and its index entry. DeleteUser reads the index and deletes the
+// sessions in one pipeline.
+//
+// # Timeouts
+//
+// go-redis honours context deadlines only when the client is built with
+// ContextTimeoutEnabled: true; otherwise a hung server blocks each call for
+// the client's ReadTimeout. [New] therefore refuses a *redis.Client or
+// *redis.ClusterClient without it (unless [Options.AllowClientTimeouts]),
+// and every call also gets [Options.Timeout] as a deadline. Failures wrap
+// [auth.ErrStoreUnavailable]; a server out of memory (maxmemory with
+// noeviction) makes Create fail with [auth.ErrStoreFull].
+package redisstore
