@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -385,7 +386,7 @@ func failing(t *testing.T, s ratelimit.Store, p ratelimit.Policy) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Take(ctx, "k", p, 1)
+		_, err := s.Take(ctx, "fault", p, 1)
 		done <- err
 	}()
 	select {
@@ -420,7 +421,7 @@ func limiters(t *testing.T, s ratelimit.Store, p ratelimit.Policy, down bool) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	for _, closed := range []bool{false, true} {
 		l, err := ratelimit.New(s, func(*http.Request) string { return "limiter" }, []ratelimit.Policy{p},
-			ratelimit.Options{FailClosed: closed, Timeout: 300 * time.Millisecond})
+			ratelimit.Options{FailClosed: closed, Timeout: 300 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
