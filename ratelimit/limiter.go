@@ -152,6 +152,7 @@ type Stats struct {
 type Limiter struct {
 	store        Store
 	multi        MultiStore
+	mem          *MemoryStore // set when store is one: called directly, so results stay on the stack
 	key          KeyFunc
 	ipKey        KeyFunc
 	policies     []Policy
@@ -216,7 +217,8 @@ func New(store Store, key KeyFunc, policies []Policy, o Options) (*Limiter, erro
 	if l.timeout == 0 {
 		l.timeout = DefaultTimeout
 	}
-	if _, ok := store.(*MemoryStore); ok {
+	if m, ok := store.(*MemoryStore); ok {
+		l.mem = m
 		l.timeout = 0 // never waits: spare the timer
 	}
 	if l.log == nil {
@@ -312,8 +314,15 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 	if l.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, l.timeout)
 	}
-	var buf [4]Result
-	results, err := l.take(ctx, key, cost, buf[:0])
+	var results []Result
+	var err error
+	if l.mem != nil {
+		// A direct call: the results stay on this stack.
+		var buf [4]Result
+		results, err = l.mem.TakeAll(ctx, key, l.policies, cost, buf[:0])
+	} else {
+		results, err = l.take(ctx, key, cost, make([]Result, 0, len(l.policies)))
+	}
 	if cancel != nil {
 		cancel()
 	}
