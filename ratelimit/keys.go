@@ -1,15 +1,12 @@
 package ratelimit
 
 import (
-	"errors"
 	"net/http"
 	"net/netip"
 	"strings"
 
 	"github.com/chainsync/middleware/internal/clientip"
 )
-
-var errInvalidIPv6Bits = errors.New("ratelimit: IPv6PrefixBits must be 0 (default 64) to 128")
 
 // KeyFunc returns the key a request is counted under. An empty key means
 // "no key for this request": combinators such as [FirstOf] then try the

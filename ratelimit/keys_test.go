@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/chainsync/middleware/ratelimit"
@@ -129,4 +130,36 @@ func TestTrustedProxiesOption(t *testing.T) {
 	if rec := f.do(t, "GET", "203.0.113.7:1", "X-Forwarded-For", "192.0.2.2"); rec.Code != http.StatusTooManyRequests {
 		t.Fatalf("spoofing client escaped its limit: %d", rec.Code)
 	}
+}
+
+func FuzzIPKey(f *testing.F) {
+	for _, s := range []string{"198.51.100.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", "[2001:db8::1]:80", "for=198.51.100.1", "garbage", ",,,", "::ffff:1.2.3.4"} {
+		f.Add(s)
+	}
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	keys := []ratelimit.KeyFunc{}
+	for _, h := range []string{"", "Forwarded", "X-Real-IP"} {
+		k, err := ratelimit.IPKey(ratelimit.IPKeyOptions{TrustedProxies: trusted, ForwardedHeader: h})
+		if err != nil {
+			f.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "10.0.0.1:80"
+		r.Header = http.Header{"X-Forwarded-For": {v}, "Forwarded": {v}, "X-Real-Ip": {v}}
+		for _, k := range keys {
+			got := k(r)
+			// Always a key of one address or /64, never the header's text.
+			if !strings.HasPrefix(got, "ip:") || len(got) > len("ip:")+len("ffff:ffff:ffff:ffff::/64") {
+				t.Fatalf("key %q for header %q", got, v)
+			}
+			if _, err := netip.ParseAddr(got[3:]); err != nil {
+				if _, err := netip.ParsePrefix(got[3:]); err != nil {
+					t.Fatalf("key %q for header %q is neither an address nor a prefix", got, v)
+				}
+			}
+		}
+	})
 }

@@ -87,11 +87,12 @@ type Options struct {
 type Decision struct {
 	// Allowed reports whether every checked policy admitted the request.
 	Allowed bool
-	// Policies and Results are the checked policies, in order, and their
-	// results. When the request was denied, the last one denied it and the
-	// policies after it were not checked (nor charged).
+	// Policies are the checked policies, in order. When the request was
+	// denied, the last one denied it and the policies after it were not
+	// checked (nor charged).
 	Policies []Policy
-	Results  []Result
+	// Results are the results of Policies, index by index.
+	Results []Result
 }
 
 // RetryAfter is how long the client should wait before trying again: the
@@ -109,6 +110,7 @@ type LimitedError struct {
 	Decision Decision
 }
 
+// Error names the denying policy and the wait.
 func (e *LimitedError) Error() string {
 	name := ""
 	if n := len(e.Decision.Policies); n > 0 {
@@ -123,9 +125,11 @@ func (e *LimitedError) Is(target error) bool { return target == ErrLimited }
 // StoreError reports a failed store call. It matches
 // [ErrStoreUnavailable] and unwraps to the store's error.
 type StoreError struct {
+	// Err is the store's error.
 	Err error
 }
 
+// Error describes the failure.
 func (e *StoreError) Error() string { return "ratelimit: store unavailable: " + e.Err.Error() }
 
 // Unwrap returns the store's error.
@@ -346,7 +350,7 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 	}
 	l.limited.Add(1)
 	if cost > l.maxBurst {
-		l.log.Warn("ratelimit: request cost exceeds every burst and can never be admitted", "cost", cost, "path", r.URL.Path)
+		l.logThrottled("ratelimit: request cost exceeds the burst of a policy and can never be admitted", "cost", cost)
 	}
 	d := Decision{Policies: l.policies[:len(results)], Results: append([]Result(nil), results...)}
 	w.Header().Set(HeaderRetryAfter, strconv.FormatInt(max(ceilSeconds(last.RetryAfter), 1), 10))
@@ -378,17 +382,24 @@ func (l *Limiter) reject(w http.ResponseWriter, r *http.Request, err error) {
 		problem.Member{Name: "retryAfter", Value: 1}))
 }
 
-// logStoreError logs at most one store failure per second, with how many
-// were not logged in between (they are all counted in Stats).
+// logStoreError logs a store failure, at most one a second (they are all
+// counted in Stats).
 func (l *Limiter) logStoreError(err error) {
+	msg := "ratelimit: store failed; serving the request (fail open)"
+	if l.opts.FailClosed {
+		msg = "ratelimit: store failed; answering 503 (fail closed)"
+	}
+	l.logThrottled(msg, "error", err.Error(), "store_errors", l.storeErrors.Load())
+}
+
+// logThrottled logs a warning unless one was logged less than a second
+// ago, so that a dead store or a misconfiguration under load cannot flood
+// the log.
+func (l *Limiter) logThrottled(msg string, args ...any) {
 	now := time.Now().UnixNano()
 	last := l.lastLog.Load()
 	if now-last < int64(time.Second) || !l.lastLog.CompareAndSwap(last, now) {
 		return
 	}
-	action := "serving the request (fail open)"
-	if l.opts.FailClosed {
-		action = "answering 503 (fail closed)"
-	}
-	l.log.Warn("ratelimit: store failed; "+action, "error", err.Error(), "store_errors", l.storeErrors.Load())
+	l.log.Warn(msg, args...)
 }

@@ -20,6 +20,8 @@ var (
 	ErrStoreUnavailable = errors.New("ratelimit: store unavailable")
 	// ErrClosed is returned by a closed MemoryStore.
 	ErrClosed = errors.New("ratelimit: store closed")
+
+	errInvalidIPv6Bits = errors.New("ratelimit: IPv6PrefixBits must be 0 (default 64) to 128")
 )
 
 // Result is the outcome of one [Store.Take] for one policy.

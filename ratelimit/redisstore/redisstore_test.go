@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -252,4 +253,65 @@ func BenchmarkRedisStore(b *testing.B) {
 			}
 		})
 	})
+}
+
+// calls returns how many times Redis ran cmd, from INFO commandstats.
+func calls(t *testing.T, srv *redistest.Server, cmd string) int64 {
+	t.Helper()
+	info, err := srv.Do("INFO", "commandstats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if rest, ok := strings.CutPrefix(line, "cmdstat_"+cmd+":calls="); ok {
+			n, _ := strconv.ParseInt(rest[:strings.IndexByte(rest, ',')], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func TestOneRoundTripPerDecision(t *testing.T) {
+	srv := redistest.Start(t)
+	s := newStore(t, client(t, srv.Addr()), "")
+	ps := []ratelimit.Policy{ratelimit.General(), ratelimit.API(), ratelimit.Admin()}
+	ctx := context.Background()
+	if _, err := s.TakeAll(ctx, "k", ps, 1, nil); err != nil { // loads the script (EVALSHA fails, EVAL runs)
+		t.Fatal(err)
+	}
+	before := calls(t, srv, "evalsha") + calls(t, srv, "eval")
+	const n = 10
+	for i := 0; i < n; i++ {
+		rs, err := s.TakeAll(ctx, "k", ps, 1, nil)
+		if err != nil || len(rs) != 3 {
+			t.Fatalf("TakeAll = %v, %v", rs, err)
+		}
+	}
+	if got := calls(t, srv, "evalsha") + calls(t, srv, "eval") - before; got != n {
+		t.Fatalf("%d decisions of 3 policies ran %d scripts, want %d", n, got, n)
+	}
+}
+
+func TestClusterSeveralPoliciesAwkwardKeys(t *testing.T) {
+	cl := redistest.StartCluster(t, 3)
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), ContextTimeoutEnabled: true})
+	t.Cleanup(func() { c.Close() })
+	s := newStore(t, c, "")
+	ps := []ratelimit.Policy{ratelimit.General(), ratelimit.API(), ratelimit.Auth()}
+	// Keys spread over the slots of all three nodes, and keys that would
+	// break a naive hash tag: each decision touches three keys, which must
+	// share a slot (else CROSSSLOT).
+	keys := []string{"", "}", "}x", "{", "{a}", "a}b", `\`, "ip:2001:db8::/64", "user:42"}
+	for i := 0; i < 50; i++ {
+		keys = append(keys, "ip:198.51.100."+strconv.Itoa(i))
+	}
+	for _, k := range keys {
+		rs, err := s.TakeAll(context.Background(), k, ps, 1, nil)
+		if err != nil {
+			t.Fatalf("TakeAll(%q): %v", k, err)
+		}
+		if len(rs) != 3 || rs[2].Remaining != 4 {
+			t.Fatalf("TakeAll(%q) = %+v", k, rs)
+		}
+	}
 }
