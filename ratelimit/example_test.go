@@ -24,6 +24,34 @@ func Example_chainSyncPolicies() {
 	// admin    20/1m    burst  20, then one every 3s    RateLimit-Policy: "admin";q=20;w=60
 }
 
+// Each ChainSync policy admits its whole limit at once, then answers 429
+// with a Retry-After of one emission interval.
+func Example_chainSyncPoliciesInAction() {
+	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	store := ratelimit.MustMemoryStore(ratelimit.MemoryOptions{Now: func() time.Time { return now }})
+	defer store.Close()
+	for _, p := range []ratelimit.Policy{ratelimit.General(), ratelimit.Auth(), ratelimit.API(), ratelimit.Admin()} {
+		h := ratelimit.Must(store, nil, []ratelimit.Policy{p}, ratelimit.Options{}).
+			Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		admitted := 0
+		for {
+			req := httptest.NewRequest("GET", "/", nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code == http.StatusTooManyRequests {
+				fmt.Printf("%-7s admitted %3d, then 429 with Retry-After %s\n", p.Name, admitted, rec.Header().Get("Retry-After"))
+				break
+			}
+			admitted++
+		}
+	}
+	// Output:
+	// general admitted 100, then 429 with Retry-After 9
+	// auth    admitted   5, then 429 with Retry-After 180
+	// api     admitted  60, then 429 with Retry-After 1
+	// admin   admitted  20, then 429 with Retry-After 3
+}
+
 func ExampleNew() {
 	store := ratelimit.MustMemoryStore(ratelimit.MemoryOptions{})
 	defer store.Close()

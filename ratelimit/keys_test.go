@@ -1,6 +1,7 @@
 package ratelimit_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -162,4 +163,21 @@ func FuzzIPKey(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLongKeysAreHashed(t *testing.T) {
+	long := strings.Repeat("x", 10_000)
+	f := setup(t, ratelimit.UserKey(func(r *http.Request) string { return r.Header.Get("X-User") }), []ratelimit.Policy{{Name: "long", Limit: 1, Period: 3600e9}}, ratelimit.Options{})
+	f.do(t, "GET", "203.0.113.7:1", "X-User", long)
+	if rec := f.do(t, "GET", "198.51.100.1:1", "X-User", long); rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("same long key from elsewhere: %d, want 429", rec.Code)
+	}
+	if rec := f.do(t, "GET", "203.0.113.7:1", "X-User", long+"y"); rec.Code != http.StatusNoContent {
+		t.Fatalf("another long key: %d", rec.Code)
+	}
+	want := "sha256:"
+	// What the store holds is the hash, not the 10,000 bytes.
+	if r, _ := f.store.Take(context.Background(), "user:"+long, ratelimit.Policy{Name: "long", Limit: 1, Period: 3600e9}, 0); r.Remaining != 1 {
+		t.Fatalf("the store holds the long key itself (remaining %d), want it under %q...", r.Remaining, want)
+	}
 }

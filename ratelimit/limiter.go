@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +22,17 @@ const DefaultTimeout = 200 * time.Millisecond
 
 // MaxPolicies is the largest number of policies one Limiter checks.
 const MaxPolicies = 16
+
+// MaxKeyLen is the longest key a Limiter hands to its store as it is;
+// longer keys (a user id that a client controls, a long path) are replaced
+// by "sha256:" and their hex SHA-256, so that no client can make the store
+// keep large keys.
+const MaxKeyLen = 128
+
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
 
 // Options configure a [Limiter]. The zero value is the secure default:
 // clients keyed by TCP peer address (no proxy trusted), standard RateLimit
@@ -306,6 +319,8 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 	key := l.key(r)
 	if key == "" {
 		key = l.ipKey(r)
+	} else if len(key) > MaxKeyLen {
+		key = hashKey(key)
 	}
 	cost := int64(1)
 	if l.opts.Cost != nil {

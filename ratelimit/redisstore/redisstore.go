@@ -87,6 +87,7 @@ func New(client redis.UniversalClient, o Options) (*Store, error) {
 // reset-after and retry-after in microseconds; it stops after the first
 // denial.
 var script = redis.NewScript(`
+if redis.replicate_commands then redis.replicate_commands() end -- Redis < 5: replicate effects, as TIME requires
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local cost = tonumber(ARGV[1])
