@@ -54,8 +54,9 @@ type Options struct {
 
 	// Cost returns the cost of a request (its weight), for endpoints that
 	// are dearer than others. Default: 1 for every request. A negative
-	// result counts as 1; a cost above a policy's burst can never be
-	// admitted and is answered 429.
+	// result counts as 1; 0 admits the request without charging it (its
+	// headers still show the quota); a cost above a policy's burst can
+	// never be admitted and is answered 429 (and logged).
 	Cost func(*http.Request) int64
 	// Skip exempts requests from limiting (health probes, allow-lists) when
 	// it returns true: they are neither counted nor given headers. Default:

@@ -52,13 +52,6 @@ func TestMemoryStoreConformance(t *testing.T) {
 	})
 }
 
-func TestMemoryStoreRealClock(t *testing.T) {
-	// The suite once more on the real clock, as a server-backed store runs.
-	storetest.Run(t, func(t *testing.T) storetest.Backend {
-		return storetest.Backend{Store: newMemory(t, ratelimit.MemoryOptions{})}
-	})
-}
-
 func TestNewMemoryStoreErrors(t *testing.T) {
 	for _, o := range []ratelimit.MemoryOptions{{MaxKeys: -1}, {Shards: -1}, {SweepInterval: -time.Second}} {
 		if _, err := ratelimit.NewMemoryStore(o); err == nil {

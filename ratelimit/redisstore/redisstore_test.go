@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -232,6 +234,24 @@ func BenchmarkRedisStore(b *testing.B) {
 			for pb.Next() {
 				if _, err := s.Take(ctx, "ip:203.0.113.7", p, 1); err != nil {
 					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("middleware", func(b *testing.B) {
+		ps := []ratelimit.Policy{{Name: "mw", Limit: 1 << 40, Period: time.Minute}}
+		h := ratelimit.Must(s, nil, ps, ratelimit.Options{}).Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			req := httptest.NewRequest("GET", "/api/products", nil)
+			req.RemoteAddr = "203.0.113.7:4711"
+			w := httptest.NewRecorder()
+			for pb.Next() {
+				clear(w.Header())
+				h.ServeHTTP(w, req)
+				if w.Header().Get(ratelimit.HeaderRateLimit) == "" {
+					b.Error("no RateLimit header: the store failed")
 					return
 				}
 			}
