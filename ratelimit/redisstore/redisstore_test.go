@@ -155,7 +155,7 @@ func TestScriptFlushFallsBackToEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lastErr error
-	for i := 0; i < 50; i++ {
+	for i := 0; i < 250; i++ {
 		if _, lastErr = s.Take(ctx, "k", p, 1); lastErr == nil {
 			return
 		}
