@@ -269,16 +269,33 @@ func (l *Limiter) Stats() Stats {
 }
 
 // Take checks key against the policies in order, charging cost to each
-// that admits it and stopping at the first that denies it. The error is
-// the store's (wrapped in *StoreError); Take does not apply Options.Timeout,
-// ctx does. It does not count in [Stats].
+// that admits it and stopping at the first that denies it. A store failure
+// is returned as a *StoreError (a negative cost as ErrInvalidCost); Take
+// does not apply Options.Timeout, ctx does. It does not count in [Stats].
+// Keys longer than [MaxKeyLen] are hashed, as in the middleware.
 func (l *Limiter) Take(ctx context.Context, key string, cost int64) (Decision, error) {
+	if len(key) > MaxKeyLen {
+		key = hashKey(key)
+	}
+	if cost < 0 {
+		return Decision{}, ErrInvalidCost
+	}
 	results, err := l.take(ctx, key, cost, nil)
 	if err != nil {
 		return Decision{}, &StoreError{Err: err}
 	}
-	d := Decision{Allowed: results[len(results)-1].Allowed, Policies: l.policies[:len(results)], Results: results}
-	return d, nil
+	return l.decision(results), nil
+}
+
+// decision builds a Decision that owns its slices, so that hooks cannot
+// change the limiter's policies.
+func (l *Limiter) decision(results []Result) Decision {
+	n := len(results)
+	return Decision{
+		Allowed:  n > 0 && results[n-1].Allowed,
+		Policies: append([]Policy(nil), l.policies[:n]...),
+		Results:  append([]Result(nil), results...),
+	}
 }
 
 func (l *Limiter) take(ctx context.Context, key string, cost int64, dst []Result) ([]Result, error) {
@@ -368,7 +385,7 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 	if cost > l.maxBurst {
 		l.logThrottled("ratelimit: request cost exceeds the burst of a policy and can never be admitted", "cost", cost)
 	}
-	d := Decision{Policies: l.policies[:len(results)], Results: append([]Result(nil), results...)}
+	d := l.decision(results)
 	w.Header().Set(HeaderRetryAfter, strconv.FormatInt(max(ceilSeconds(last.RetryAfter), 1), 10))
 	if l.opts.OnLimited != nil {
 		l.opts.OnLimited(r, d)

@@ -38,6 +38,10 @@ type MemoryOptions struct {
 	DisableSweeper bool
 }
 
+// maxNames bounds the interned policy names of a shard (policies are few;
+// the bound only matters to a caller that makes up names per request).
+const maxNames = 256
+
 // DefaultMaxKeys is the default cap of a MemoryStore: about 1M states, some
 // 60-100 MB at most.
 const DefaultMaxKeys = 1 << 20
@@ -69,9 +73,10 @@ type memKey struct {
 }
 
 type memShard struct {
-	mu sync.Mutex
-	m  map[memKey]int64 // theoretical arrival time, Unix nanoseconds
-	_  [48]byte         // one shard per cache line
+	mu    sync.Mutex
+	m     map[memKey]int64  // theoretical arrival time, Unix nanoseconds
+	names map[string]string // interned policy names: one copy per shard, not per key
+	_     [40]byte          // one shard per cache line
 }
 
 var _ MultiStore = (*MemoryStore)(nil)
@@ -111,6 +116,7 @@ func NewMemoryStore(o MemoryOptions) (*MemoryStore, error) {
 	}
 	for i := range s.shards {
 		s.shards[i].m = make(map[memKey]int64)
+		s.shards[i].names = make(map[string]string)
 	}
 	if o.DisableSweeper {
 		close(s.done)
@@ -194,7 +200,15 @@ func (s *MemoryStore) takeLocked(sh *memShard, now int64, key string, p Policy, 
 		}
 		// Own copies: the caller's strings may be slices of a larger buffer
 		// (a request header) that must not be kept alive.
-		k = memKey{strings.Clone(p.Name), strings.Clone(key)}
+		name, ok := sh.names[p.Name]
+		if !ok {
+			if len(sh.names) >= maxNames {
+				clear(sh.names) // entries keep their copies; only sharing is lost
+			}
+			name = strings.Clone(p.Name)
+			sh.names[name] = name
+		}
+		k = memKey{name, strings.Clone(key)}
 	}
 	sh.m[k] = next
 	return r
