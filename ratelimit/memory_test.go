@@ -208,3 +208,38 @@ func TestMemoryStoreAllocs(t *testing.T) {
 		t.Fatalf("allow path allocates %v times, want at most 1", allocs)
 	}
 }
+
+func TestMemoryStoreSweepWhileTaking(t *testing.T) {
+	c := newClock()
+	s := newMemory(t, ratelimit.MemoryOptions{Now: c.Now, SweepInterval: time.Millisecond, MaxKeys: 5000})
+	p := ratelimit.Policy{Name: "busy", Limit: 3, Period: time.Second}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 5000; i++ {
+				if _, err := s.Take(context.Background(), "k"+strconv.Itoa(w*5000+i), p, 1); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%500 == 0 {
+					c.Advance(100 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 50; i++ {
+			s.Sweep()
+		}
+	}()
+	wg.Wait()
+	c.Advance(time.Hour)
+	s.Sweep()
+	if st := s.Stats(); st.Keys != 0 || st.Swept+st.Evicted != 20000 {
+		t.Fatalf("Stats %+v: every state must end swept or evicted (20000)", st)
+	}
+}

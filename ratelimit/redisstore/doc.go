@@ -16,7 +16,10 @@
 // time. The client key is the hash tag, so the keys of all policies of one
 // client hash to one Redis Cluster slot and one script may touch them all
 // without CROSSSLOT errors. A key expires exactly when its state has fully
-// replenished, so idle clients cost no memory.
+// replenished, so idle clients cost no memory. Every key has a TTL, so
+// under maxmemory pressure a volatile-ttl policy evicts the state closest
+// to replenished first (losing the least); with noeviction a full Redis
+// fails the script, which the Limiter treats as a store failure.
 //
 // # Timeouts and failures
 //

@@ -335,3 +335,36 @@ func TestClusterSeveralPoliciesAwkwardKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestMiddlewareOverRedis(t *testing.T) {
+	srv := redistest.Shared(t)
+	s := newStore(t, client(t, srv.Addr()), uniquePrefix())
+	l := ratelimit.Must(s, nil, []ratelimit.Policy{ratelimit.General(), ratelimit.Auth()}, ratelimit.Options{})
+	h := l.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	var rec *httptest.ResponseRecorder
+	for i := 0; i < 6; i++ {
+		rec = httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/auth/login", nil)
+		req.RemoteAddr = "203.0.113.7:1"
+		h.ServeHTTP(rec, req)
+		if i == 0 {
+			if got := rec.Header().Get("RateLimit"); got != `"general";r=99;t=9, "auth";r=4;t=180` {
+				t.Fatalf("first RateLimit = %q", got)
+			}
+		}
+	}
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "180" {
+		t.Fatalf("6th login: %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if !strings.Contains(rec.Body.String(), `"policies":["auth"]`) {
+		t.Fatalf("body %s", rec.Body)
+	}
+	// The general policy was charged 6 times (the denial by auth came after it).
+	r, err := s.Take(context.Background(), "ip:203.0.113.7", ratelimit.General(), 0)
+	if err != nil || r.Remaining != 94 {
+		t.Fatalf("general remaining %d, %v; want 94", r.Remaining, err)
+	}
+	if st := l.Stats(); st.Allowed != 5 || st.Limited != 1 || st.StoreErrors != 0 {
+		t.Fatalf("Stats %+v", st)
+	}
+}
