@@ -177,8 +177,6 @@ func MustParsePolicy(name, s string) Policy {
 	return p
 }
 
-var errNotCount = errors.New("not a whole number from 1 to 9223372036854775807")
-
 func parseCount(s string) (int64, error) {
 	if s == "" {
 		return 0, errNotCount
@@ -195,13 +193,25 @@ func parseCount(s string) (int64, error) {
 	return v, nil
 }
 
-var units = map[string]time.Duration{
-	"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
-	"m": time.Minute, "min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
-	"h": time.Hour, "hr": time.Hour, "hrs": time.Hour, "hour": time.Hour, "hours": time.Hour,
-	"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
-	"w": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
-	"ms": time.Millisecond, "us": time.Microsecond, "µs": time.Microsecond,
+// unit returns the length of a unit word, case already folded.
+func unit(u string) (time.Duration, bool) {
+	switch u {
+	case "s", "sec", "secs", "second", "seconds":
+		return time.Second, true
+	case "m", "min", "mins", "minute", "minutes":
+		return time.Minute, true
+	case "h", "hr", "hrs", "hour", "hours":
+		return time.Hour, true
+	case "d", "day", "days":
+		return 24 * time.Hour, true
+	case "w", "week", "weeks":
+		return 7 * 24 * time.Hour, true
+	case "ms":
+		return time.Millisecond, true
+	case "us", "µs":
+		return time.Microsecond, true
+	}
+	return 0, false
 }
 
 func parsePeriod(s string) (time.Duration, error) {
@@ -218,8 +228,8 @@ func parsePeriod(s string) (time.Duration, error) {
 	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
 		i++
 	}
-	num, unit := s[:i], strings.ToLower(strings.TrimSpace(s[i:]))
-	u, ok := units[unit]
+	num := s[:i]
+	u, ok := unit(strings.ToLower(strings.TrimSpace(s[i:])))
 	if !ok {
 		return 0, fmt.Errorf("unknown unit %q (use s, m, h, d, w or a Go duration such as 1h30m)", s[i:])
 	}

@@ -22,6 +22,7 @@ var (
 	ErrClosed = errors.New("ratelimit: store closed")
 
 	errInvalidIPv6Bits = errors.New("ratelimit: IPv6PrefixBits must be 0 (default 64) to 128")
+	errNotCount        = errors.New("not a whole number from 1 to 9223372036854775807")
 )
 
 // Result is the outcome of one [Store.Take] for one policy.

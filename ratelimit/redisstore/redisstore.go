@@ -40,6 +40,7 @@ type Options struct {
 type Store struct {
 	client redis.UniversalClient
 	prefix string
+	script *redis.Script
 }
 
 var _ ratelimit.MultiStore = (*Store)(nil)
@@ -71,7 +72,7 @@ func New(client redis.UniversalClient, o Options) (*Store, error) {
 	if strings.ContainsAny(o.Prefix, "{}") {
 		return nil, fmt.Errorf("redisstore: prefix %q contains a brace", o.Prefix)
 	}
-	return &Store{client: client, prefix: o.Prefix}, nil
+	return &Store{client: client, prefix: o.Prefix, script: redis.NewScript(script)}, nil
 }
 
 // script decides policies in order for one client key. KEYS are the state
@@ -86,7 +87,7 @@ func New(client redis.UniversalClient, o Options) (*Store, error) {
 // It returns four integers per checked policy: allowed (1/0), remaining,
 // reset-after and retry-after in microseconds; it stops after the first
 // denial.
-var script = redis.NewScript(`
+const script = `
 if redis.replicate_commands then redis.replicate_commands() end -- Redis < 5: replicate effects, as TIME requires
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -125,7 +126,7 @@ for i = 1, #KEYS do
   if allowed == 0 then break end
 end
 return out
-`)
+`
 
 // Key returns the Redis key holding the state of (policy, key): the prefix,
 // the policy name and the client key as the hash tag, so all policies of
@@ -170,7 +171,7 @@ func (s *Store) TakeAll(ctx context.Context, key string, policies []ratelimit.Po
 		t, tau := p.GCRA(time.Microsecond)
 		args = append(args, t, tau)
 	}
-	vals, err := script.Run(ctx, s.client, keys, args...).Int64Slice()
+	vals, err := s.script.Run(ctx, s.client, keys, args...).Int64Slice()
 	if err != nil {
 		return dst, fmt.Errorf("redisstore: %w", err)
 	}
