@@ -243,3 +243,69 @@ func TestMemoryStoreSweepWhileTaking(t *testing.T) {
 		t.Fatalf("Stats %+v: every state must end swept or evicted (20000)", st)
 	}
 }
+
+// TestGCRABounds checks the guarantees of the algorithm on random traffic:
+// in any span d the admitted cost is at most Burst + d/Interval (so no
+// burst above Burst, whatever the timing), and a denied request retried
+// after exactly its RetryAfter is admitted.
+func TestGCRABounds(t *testing.T) {
+	policies := []ratelimit.Policy{
+		ratelimit.General(), ratelimit.Auth(), ratelimit.API(), ratelimit.Admin(),
+		{Name: "burst", Limit: 10, Period: time.Second, Burst: 3},
+		{Name: "uneven", Limit: 7, Period: time.Second},
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, p := range policies {
+		t.Run(p.Name, func(t *testing.T) {
+			c := newClock()
+			s := newMemory(t, ratelimit.MemoryOptions{Now: c.Now, DisableSweeper: true})
+			interval := p.Interval()
+			type admit struct {
+				at   time.Time
+				cost int64
+			}
+			var admitted []admit
+			for i := 0; i < 3000; i++ {
+				// Bursty arrivals: mostly close together, sometimes long pauses.
+				gap := time.Duration(r.Int64N(int64(interval) / 4))
+				if r.IntN(20) == 0 {
+					gap = time.Duration(r.Int64N(int64(p.Period)))
+				}
+				c.Advance(gap)
+				cost := int64(1 + r.IntN(2))
+				res, err := s.Take(context.Background(), "k", p, cost)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Allowed {
+					admitted = append(admitted, admit{c.Now(), cost})
+					continue
+				}
+				if r.IntN(4) == 0 { // sometimes wait exactly as told
+					c.Advance(res.RetryAfter)
+					again, _ := s.Take(context.Background(), "k", p, cost)
+					if !again.Allowed {
+						t.Fatalf("request %d: denied again after waiting RetryAfter %s", i, res.RetryAfter)
+					}
+					admitted = append(admitted, admit{c.Now(), cost})
+				}
+			}
+			for i := range admitted {
+				var sum int64
+				for j := i; j < len(admitted); j++ {
+					sum += admitted[j].cost
+					d := admitted[j].at.Sub(admitted[i].at)
+					if bound := p.EffectiveBurst() + int64(d/interval); sum > bound {
+						t.Fatalf("%d units admitted within %s, bound %d", sum, d, bound)
+					}
+					if d > 2*p.Period {
+						break
+					}
+				}
+			}
+			if len(admitted) < 100 {
+				t.Fatalf("only %d requests admitted: the test traffic is too thin to mean anything", len(admitted))
+			}
+		})
+	}
+}
