@@ -7,14 +7,13 @@
 //
 // A [Policy] is Limit requests per Period with a Burst (default: Limit).
 // GCRA keeps one timestamp per key (the theoretical arrival time): a rested
-// client may send Burst requests at once, then one every Period/Limit. There
-// are no windows, so no client gets twice its limit across a window
-// boundary, and remaining quota and reset times are exact. Precisely: in
-// any span of time d a key is admitted at most Burst + d/Interval units.
-// Over one whole Period a client that arrives rested can therefore use its
-// burst and then the steady rate (up to 2 × Limit − 1 per Period at the
-// default Burst), but never more than Burst in a short span; lower Burst to
-// tighten that. [General],
+// client may send Burst requests at once, then one every Period/Limit.
+// There are no windows, so there is no boundary across which a client can
+// send twice its limit within moments (as it can with fixed windows), and
+// remaining quota and reset times are exact. Precisely: in any span of time
+// d a key is admitted at most Burst + d/Interval units, so never more than
+// Burst in a short span; over a whole Period a rested client can use its
+// burst and then the steady rate (lower Burst to tighten that). [General],
 // [Auth], [API] and [Admin] are ChainSync's four policies; [ParsePolicy]
 // reads "100/15m"-style strings from configuration. Requests may cost more
 // than one unit (Options.Cost).
