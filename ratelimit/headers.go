@@ -162,6 +162,11 @@ func (l *Limiter) setHeaders(h http.Header, results []Result) {
 		r := results[m]
 		h[HeaderXLimit] = []string{strconv.FormatInt(r.Limit, 10)}
 		h[HeaderXRemaining] = []string{strconv.FormatInt(max(r.Remaining, 0), 10)}
-		h[HeaderXReset] = []string{strconv.FormatInt(ceilSeconds(r.ResetAfter), 10)}
+		reset := l.opts.Now().Add(r.ResetAfter)
+		secs := reset.Unix()
+		if reset.Nanosecond() > 0 {
+			secs++
+		}
+		h[HeaderXReset] = []string{strconv.FormatInt(secs, 10)}
 	}
 }

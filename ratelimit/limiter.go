@@ -79,9 +79,13 @@ type Options struct {
 	// checked policy. Retry-After is always sent on 429.
 	DisableHeaders bool
 	// LegacyHeaders also sends X-RateLimit-Limit, X-RateLimit-Remaining and
-	// X-RateLimit-Reset (seconds until the quota is full) for the most
-	// constrained checked policy. Default false.
+	// X-RateLimit-Reset (the Unix time, in seconds rounded up, at which the
+	// quota is full again, as express-rate-limit and GitHub send it) for the
+	// most constrained checked policy. Default false.
 	LegacyHeaders bool
+	// Now is the clock for X-RateLimit-Reset and for spacing log lines; the
+	// limits themselves run on the store's clock. Default time.Now.
+	Now func() time.Time
 
 	// ErrorHandler answers rejected requests: err is a *LimitedError
 	// (matching ErrLimited) for a request over a limit, or a *StoreError
@@ -241,6 +245,9 @@ func New(store Store, key KeyFunc, policies []Policy, o Options) (*Limiter, erro
 	}
 	if l.log == nil {
 		l.log = slog.Default()
+	}
+	if l.opts.Now == nil {
+		l.opts.Now = time.Now
 	}
 	for i, p := range l.policies {
 		v := PolicyHeader(l.policies[:i+1]...)
@@ -429,7 +436,7 @@ func (l *Limiter) logStoreError(err error) {
 // ago, so that a dead store or a misconfiguration under load cannot flood
 // the log.
 func (l *Limiter) logThrottled(msg string, args ...any) {
-	now := time.Now().UnixNano()
+	now := l.opts.Now().UnixNano()
 	last := l.lastLog.Load()
 	if now-last < int64(time.Second) || !l.lastLog.CompareAndSwap(last, now) {
 		return

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,11 +212,14 @@ func TestPoliciesInOrder(t *testing.T) {
 func TestOptions(t *testing.T) {
 	p := []ratelimit.Policy{{Name: "tiny", Limit: 1, Period: time.Minute}}
 	t.Run("legacy headers", func(t *testing.T) {
-		f := setup(t, nil, []ratelimit.Policy{ratelimit.General(), ratelimit.API()}, ratelimit.Options{LegacyHeaders: true})
+		c := newClock()
+		f := setup(t, nil, []ratelimit.Policy{ratelimit.General(), ratelimit.API()}, ratelimit.Options{LegacyHeaders: true, Now: c.Now})
 		rec := f.do(t, "GET", "203.0.113.7:1")
 		h := rec.Header()
-		if h.Get("X-RateLimit-Limit") != "60" || h.Get("X-RateLimit-Remaining") != "59" || h.Get("X-RateLimit-Reset") != "1" || h.Get("RateLimit") == "" {
-			t.Fatalf("headers %v", h)
+		// API is the most constrained (59 left); full again in 1s.
+		wantReset := strconv.FormatInt(c.Now().Unix()+1, 10)
+		if h.Get("X-RateLimit-Limit") != "60" || h.Get("X-RateLimit-Remaining") != "59" || h.Get("X-RateLimit-Reset") != wantReset || h.Get("RateLimit") == "" {
+			t.Fatalf("headers %v, want reset %s", h, wantReset)
 		}
 	})
 	t.Run("headers disabled", func(t *testing.T) {
