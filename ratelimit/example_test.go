@@ -197,3 +197,43 @@ func ExamplePolicyHeader() {
 	fmt.Println(ratelimit.PolicyHeader(ratelimit.General(), ratelimit.API()))
 	// Output: "general";q=100;w=900, "api";q=60;w=60
 }
+
+func ExampleMust() {
+	store := ratelimit.MustMemoryStore(ratelimit.MemoryOptions{})
+	defer store.Close()
+	// Constant policies in set-up code: Must panics on a mistake instead of
+	// returning an error.
+	admin := ratelimit.Must(store, ratelimit.RouteKey, []ratelimit.Policy{ratelimit.Admin()}, ratelimit.Options{})
+	fmt.Println(admin.Policies()[0].Name, admin.Policies()[0])
+	// Output: admin 20/1m
+}
+
+func ExampleMustMemoryStore() {
+	store := ratelimit.MustMemoryStore(ratelimit.MemoryOptions{MaxKeys: 1000, DisableSweeper: true})
+	defer store.Close()
+	for i := 0; i < 3; i++ {
+		store.Take(context.Background(), fmt.Sprint("ip:192.0.2.", i), ratelimit.API(), 1)
+	}
+	fmt.Println(store.Stats().Keys)
+	// Output: 3
+}
+
+// Deciding without HTTP, such as for a job queue: Take checks the key
+// against the policies in order.
+func ExampleLimiter_Take() {
+	store := ratelimit.MustMemoryStore(ratelimit.MemoryOptions{})
+	defer store.Close()
+	exports := ratelimit.Must(store, nil, []ratelimit.Policy{ratelimit.MustParsePolicy("exports", "2/1h")}, ratelimit.Options{})
+	for i := 0; i < 3; i++ {
+		d, err := exports.Take(context.Background(), "user:42", 1)
+		if err != nil {
+			fmt.Println("store down:", err)
+			return
+		}
+		fmt.Println(d.Allowed, d.Results[0].Remaining, d.RetryAfter().Round(time.Minute))
+	}
+	// Output:
+	// true 1 0s
+	// true 0 0s
+	// false 0 30m0s
+}
