@@ -598,10 +598,15 @@ func isHostSource(v string) bool {
 			if port == "" || len(port) > 5 {
 				return false
 			}
+			n := 0
 			for i := 0; i < len(port); i++ {
 				if !isDigit(port[i]) {
 					return false
 				}
+				n = n*10 + int(port[i]-'0')
+			}
+			if n > 65535 {
+				return false
 			}
 		}
 	}

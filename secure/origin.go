@@ -144,7 +144,9 @@ func normalizeOrigin(s string) (string, error) {
 		host = "[" + a.String() + "]"
 	} else if a, err := netip.ParseAddr(host); err == nil {
 		host = a.String()
-	} else if !isDNSLabels(host) {
+	} else if !isDNSLabels(host) || isDigits(host[strings.LastIndexByte(host, '.')+1:]) {
+		// A numeric last label would make a browser read the host as an
+		// IPv4 address in some other notation.
 		return "", fmt.Errorf("origin %q: invalid host name", s)
 	}
 	if port := u.Port(); port != "" {
@@ -168,4 +170,13 @@ func isLoopbackHost(h string) bool {
 	}
 	a, err := netip.ParseAddr(h)
 	return err == nil && a.IsLoopback()
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
