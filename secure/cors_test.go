@@ -173,7 +173,10 @@ func TestCORSVaryAppended(t *testing.T) {
 func TestCORSErrorHandler(t *testing.T) {
 	var got []error
 	o := chainsyncCORS()
-	o.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { got = append(got, err); w.WriteHeader(http.StatusForbidden) }
+	o.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		got = append(got, err)
+		w.WriteHeader(http.StatusForbidden)
+	}
 	h := secure.MustCORS(o).Handler(okHandler)
 	for _, hd := range []map[string]string{
 		{"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},

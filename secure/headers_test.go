@@ -75,7 +75,10 @@ func TestHeadersSpec(t *testing.T) {
 			func(r *http.Request) { r.RemoteAddr = "10.0.0.1:4000"; r.Header.Set("X-Forwarded-Proto", "https") }, 200,
 			map[string]string{"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}},
 		{"HSTS via Forwarded proto=https", secure.HeadersOptions{TrustedProxies: proxies("10.0.0.0/8")},
-			func(r *http.Request) { r.RemoteAddr = "10.0.0.1:4000"; r.Header.Set("Forwarded", "for=198.51.100.1;proto=https") }, 200,
+			func(r *http.Request) {
+				r.RemoteAddr = "10.0.0.1:4000"
+				r.Header.Set("Forwarded", "for=198.51.100.1;proto=https")
+			}, 200,
 			map[string]string{"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}},
 		{"no HSTS when the trusted proxy saw HTTP", secure.HeadersOptions{TrustedProxies: proxies("10.0.0.0/8")},
 			func(r *http.Request) { r.RemoteAddr = "10.0.0.1:4000"; r.Header.Set("X-Forwarded-Proto", "http") }, 200,
