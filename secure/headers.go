@@ -165,8 +165,9 @@ type nonceKey struct{}
 
 // Nonce returns the CSP nonce of the request whose context is ctx, for
 // <script nonce="..."> and <style nonce="..."> in templates; "" when the
-// policy uses no [RequestNonce]. The value is base64 (letters, digits, '+',
-// '/' and '='), safe in an HTML attribute.
+// policy uses no [RequestNonce]. The value is 128 random bits in unpadded
+// base64url (22 letters, digits, '-' and '_'), which html/template writes
+// into an attribute unescaped.
 func Nonce(ctx context.Context) string {
 	s, _ := ctx.Value(nonceKey{}).(string)
 	return s
@@ -420,8 +421,8 @@ func (h *Headers) Handler(next http.Handler) http.Handler {
 func newNonce() string {
 	var raw [16]byte
 	_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails
-	var enc [24]byte
-	base64.StdEncoding.Encode(enc[:], raw[:])
+	var enc [22]byte
+	base64.RawURLEncoding.Encode(enc[:], raw[:])
 	return string(enc[:])
 }
 
