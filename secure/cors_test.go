@@ -88,7 +88,7 @@ func TestCORSSpec(t *testing.T) {
 			o.DangerouslyAllowNullOrigin = true
 		}), "POST", hdrs{"Origin": {"null"}}, nil, 200, true, allowed("null")},
 		{"rejection inside CORS keeps CORS headers", base, "GET", hdrs{"Origin": {"https://pos.chainsync.example"}},
-			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 401) }), 401, true, allowed("https://pos.chainsync.example")},
+			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusUnauthorized) }), 401, true, allowed("https://pos.chainsync.example")},
 		{"any origin: * without credentials and without Vary", secure.CORSOptions{AllowedOrigins: []string{"*"}}, "GET", hdrs{"Origin": {"https://anyone.example"}}, nil, 200, true,
 			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": absent, "Vary": absent}},
 		{"zero options: nothing allowed", secure.CORSOptions{}, "GET", hdrs{"Origin": {"https://pos.chainsync.example"}}, nil, 200, true,
@@ -97,7 +97,7 @@ func TestCORSSpec(t *testing.T) {
 
 		// Preflights.
 		{"preflight answered 204 here, never passed on", base, "OPTIONS", pre("https://pos.chainsync.example", "PUT", "content-type,x-csrf-token"),
-			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "authentication required", 401) }), 204, false, preflightOK("https://pos.chainsync.example")},
+			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "authentication required", http.StatusUnauthorized) }), 204, false, preflightOK("https://pos.chainsync.example")},
 		{"preflight from a wildcard origin", base, "OPTIONS", pre("https://s1.shops.chainsync.example", "DELETE"), nil, 204, false,
 			map[string]string{"Access-Control-Allow-Origin": "https://s1.shops.chainsync.example", "Access-Control-Allow-Headers": absent}},
 		{"preflight header names case-insensitive", base, "OPTIONS", pre("https://pos.chainsync.example", "POST", "Authorization, CONTENT-TYPE"), nil, 204, false, preflightOK("https://pos.chainsync.example")},
