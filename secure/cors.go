@@ -3,7 +3,6 @@ package secure
 import (
 	"log/slog"
 	"net/http"
-	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -191,7 +190,7 @@ func NewCORS(o CORSOptions) (*CORS, error) {
 			return nil, optionsError("CORS: invalid header name %q", h)
 		}
 		c.headers = append(c.headers, strings.ToLower(h))
-		names = append(names, textproto.CanonicalMIMEHeaderKey(h))
+		names = append(names, h)
 	}
 	if len(names) > 0 {
 		c.headersHdr = one(strings.Join(names, ", "))
@@ -205,9 +204,6 @@ func NewCORS(o CORSOptions) (*CORS, error) {
 		}
 		if h != "*" && !isToken(h) {
 			return nil, optionsError("CORS: invalid exposed header name %q", h)
-		}
-		if h != "*" {
-			h = textproto.CanonicalMIMEHeaderKey(h)
 		}
 		names = append(names, h)
 	}

@@ -22,7 +22,7 @@ func chainsyncCORS() secure.CORSOptions {
 	}
 }
 
-const exposed = "Ratelimit, Ratelimit-Policy, Retry-After, X-Request-Id"
+const exposed = "RateLimit, RateLimit-Policy, Retry-After, X-Request-ID"
 
 func TestCORSSpec(t *testing.T) {
 	type hdrs = map[string][]string
@@ -38,7 +38,7 @@ func TestCORSSpec(t *testing.T) {
 		return map[string]string{
 			"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
 			"Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, PATCH",
-			"Access-Control-Allow-Headers": "Content-Type, Authorization, X-Csrf-Token",
+			"Access-Control-Allow-Headers": "Content-Type, Authorization, X-CSRF-Token",
 			"Access-Control-Max-Age":       "600", "Access-Control-Expose-Headers": absent,
 			"Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
 		}
@@ -97,7 +97,9 @@ func TestCORSSpec(t *testing.T) {
 
 		// Preflights.
 		{"preflight answered 204 here, never passed on", base, "OPTIONS", pre("https://pos.chainsync.example", "PUT", "content-type,x-csrf-token"),
-			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "authentication required", http.StatusUnauthorized) }), 204, false, preflightOK("https://pos.chainsync.example")},
+			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "authentication required", http.StatusUnauthorized)
+			}), 204, false, preflightOK("https://pos.chainsync.example")},
 		{"preflight from a wildcard origin", base, "OPTIONS", pre("https://s1.shops.chainsync.example", "DELETE"), nil, 204, false,
 			map[string]string{"Access-Control-Allow-Origin": "https://s1.shops.chainsync.example", "Access-Control-Allow-Headers": absent}},
 		{"preflight header names case-insensitive", base, "OPTIONS", pre("https://pos.chainsync.example", "POST", "Authorization, CONTENT-TYPE"), nil, 204, false, preflightOK("https://pos.chainsync.example")},

@@ -362,18 +362,25 @@ func nonceAllowed(d Directive) bool {
 	return false
 }
 
-var sandboxFlags = map[string]bool{
-	"allow-downloads": true, "allow-forms": true, "allow-modals": true, "allow-orientation-lock": true,
-	"allow-pointer-lock": true, "allow-popups": true, "allow-popups-to-escape-sandbox": true,
-	"allow-presentation": true, "allow-same-origin": true, "allow-scripts": true,
-	"allow-storage-access-by-user-activation": true, "allow-top-navigation": true,
-	"allow-top-navigation-by-user-activation": true, "allow-top-navigation-to-custom-protocols": true,
+func isSandboxFlag(f string) bool {
+	switch f {
+	case "allow-downloads", "allow-forms", "allow-modals", "allow-orientation-lock", "allow-pointer-lock",
+		"allow-popups", "allow-popups-to-escape-sandbox", "allow-presentation", "allow-same-origin",
+		"allow-scripts", "allow-storage-access-by-user-activation", "allow-top-navigation",
+		"allow-top-navigation-by-user-activation", "allow-top-navigation-to-custom-protocols":
+		return true
+	}
+	return false
 }
 
-var keywords = map[string]bool{
-	"'self'": true, "'none'": true, "'unsafe-inline'": true, "'unsafe-eval'": true, "'unsafe-hashes'": true,
-	"'strict-dynamic'": true, "'report-sample'": true, "'wasm-unsafe-eval'": true, "'unsafe-allow-redirects'": true,
-	"'inline-speculation-rules'": true,
+// isKeyword reports whether k (lowercase, quoted) is a CSP keyword source.
+func isKeyword(k string) bool {
+	switch k {
+	case "'self'", "'none'", "'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "'strict-dynamic'",
+		"'report-sample'", "'wasm-unsafe-eval'", "'unsafe-allow-redirects'", "'inline-speculation-rules'":
+		return true
+	}
+	return false
 }
 
 // validValueChars reports whether v is non-empty and made only of visible
@@ -433,7 +440,7 @@ func validateDirective(d Directive, values []string) error {
 		}
 	case kindSandbox:
 		for _, v := range values {
-			if !sandboxFlags[strings.ToLower(v)] {
+			if !isSandboxFlag(strings.ToLower(v)) {
 				return fmt.Errorf("secure: CSP: sandbox: unknown flag %q", v)
 			}
 		}
@@ -471,7 +478,7 @@ func validateSource(d Directive, v string) error {
 				return fmt.Errorf("secure: CSP: frame-ancestors takes no hashes")
 			}
 			return validateHash(d, v)
-		case keywords[lower]:
+		case isKeyword(lower):
 			if d == FrameAncestors && lower != string(Self) && lower != string(None) {
 				return fmt.Errorf("secure: CSP: frame-ancestors takes only 'self', 'none', schemes and hosts, not %s", v)
 			}
@@ -479,7 +486,7 @@ func validateSource(d Directive, v string) error {
 		}
 		return fmt.Errorf("secure: CSP: %s: unknown keyword %s", d, v)
 	}
-	if keywords["'"+lower+"'"] {
+	if isKeyword("'" + lower + "'") {
 		return fmt.Errorf("secure: CSP: %s: keyword %q must be quoted (use secure.%s)", d, v, keywordConst(lower))
 	}
 	if v == "*" {

@@ -379,7 +379,7 @@ func Example_chainsync() {
 	// POST 401 http://localhost:3000 true
 	// POST 201 http://localhost:3000 true
 	// POST 429 http://localhost:3000 true
-	// Ratelimit, Ratelimit-Policy, Retry-After, X-Request-Id
+	// RateLimit, RateLimit-Policy, Retry-After, X-Request-ID
 }
 
 func exposedOf(c *secure.CORS) string {

@@ -24,12 +24,15 @@ const (
 	headerHSTS          = "Strict-Transport-Security"
 )
 
-var managedHeaders = []string{
-	headerCSP, headerCSPReportOnly, headerHSTS,
-	"Cross-Origin-Embedder-Policy", "Cross-Origin-Opener-Policy", "Cross-Origin-Resource-Policy",
-	"Origin-Agent-Cluster", "Permissions-Policy", "Referrer-Policy", "Reporting-Endpoints",
-	"X-Content-Type-Options", "X-Dns-Prefetch-Control", "X-Download-Options", "X-Frame-Options",
-	"X-Permitted-Cross-Domain-Policies", "X-Xss-Protection",
+// managedHeaders returns the canonical names of the headers [Headers] sets.
+func managedHeaders() []string {
+	return []string{
+		headerCSP, headerCSPReportOnly, headerHSTS,
+		"Cross-Origin-Embedder-Policy", "Cross-Origin-Opener-Policy", "Cross-Origin-Resource-Policy",
+		"Origin-Agent-Cluster", "Permissions-Policy", "Referrer-Policy", "Reporting-Endpoints",
+		"X-Content-Type-Options", "X-Dns-Prefetch-Control", "X-Download-Options", "X-Frame-Options",
+		"X-Permitted-Cross-Domain-Policies", "X-Xss-Protection",
+	}
 }
 
 // HeadersOptions configure [NewHeaders]. The zero value is the API preset
@@ -173,14 +176,10 @@ func Nonce(ctx context.Context) string {
 	return s
 }
 
-var (
-	frameOptions = []string{"DENY", "SAMEORIGIN"}
-	referrers    = []string{"no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+func referrerPolicies() []string {
+	return []string{"no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
 		"same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url"}
-	coops = []string{"same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"}
-	corps = []string{"same-origin", "same-site", "cross-origin"}
-	coeps = []string{"require-corp", "credentialless", "unsafe-none"}
-)
+}
 
 func pick(name, v, def string, allowed []string) (string, error) {
 	if v == "" {
@@ -198,7 +197,7 @@ func NewHeaders(o HeadersOptions) (*Headers, error) {
 	omit := map[string]bool{}
 	for _, name := range o.Omit {
 		c := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name))
-		if !slices.Contains(managedHeaders, c) {
+		if !slices.Contains(managedHeaders(), c) {
 			return nil, optionsError("Omit: %q is not a header this middleware sets", name)
 		}
 		omit[c] = true
@@ -215,7 +214,7 @@ func NewHeaders(o HeadersOptions) (*Headers, error) {
 		}
 	}
 
-	fo, err := pick("FrameOptions", strings.ToUpper(o.FrameOptions), "DENY", frameOptions)
+	fo, err := pick("FrameOptions", strings.ToUpper(o.FrameOptions), "DENY", []string{"DENY", "SAMEORIGIN"})
 	if err != nil {
 		return nil, err
 	}
@@ -284,19 +283,20 @@ func NewHeaders(o HeadersOptions) (*Headers, error) {
 		h.hsts = one(v)
 	}
 
-	coep, err := pick("CrossOriginEmbedderPolicy", o.CrossOriginEmbedderPolicy, "", coeps)
+	coep, err := pick("CrossOriginEmbedderPolicy", o.CrossOriginEmbedderPolicy, "", []string{"require-corp", "credentialless", "unsafe-none"})
 	if err != nil {
 		return nil, err
 	}
 	if coep != "" {
 		add("Cross-Origin-Embedder-Policy", coep)
 	}
-	coop, err := pick("CrossOriginOpenerPolicy", o.CrossOriginOpenerPolicy, "same-origin", coops)
+	coop, err := pick("CrossOriginOpenerPolicy", o.CrossOriginOpenerPolicy, "same-origin",
+		[]string{"same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"})
 	if err != nil {
 		return nil, err
 	}
 	add("Cross-Origin-Opener-Policy", coop)
-	corp, err := pick("CrossOriginResourcePolicy", o.CrossOriginResourcePolicy, "same-origin", corps)
+	corp, err := pick("CrossOriginResourcePolicy", o.CrossOriginResourcePolicy, "same-origin", []string{"same-origin", "same-site", "cross-origin"})
 	if err != nil {
 		return nil, err
 	}
@@ -316,8 +316,8 @@ func NewHeaders(o HeadersOptions) (*Headers, error) {
 	rp := "no-referrer"
 	if o.ReferrerPolicy != "" {
 		for _, t := range strings.Split(o.ReferrerPolicy, ",") {
-			if !slices.Contains(referrers, strings.TrimSpace(t)) {
-				return nil, optionsError("ReferrerPolicy %q: want one of %s", o.ReferrerPolicy, strings.Join(referrers, ", "))
+			if !slices.Contains(referrerPolicies(), strings.TrimSpace(t)) {
+				return nil, optionsError("ReferrerPolicy %q: want one of %s", o.ReferrerPolicy, strings.Join(referrerPolicies(), ", "))
 			}
 		}
 		rp = o.ReferrerPolicy

@@ -143,7 +143,7 @@ func TestRealListenerRawPreflight(t *testing.T) {
 	}
 	defer res.Body.Close()
 	if res.StatusCode != 204 || res.Header.Get("Access-Control-Allow-Methods") != "GET, POST, PUT, DELETE, PATCH" ||
-		res.Header.Get("Access-Control-Allow-Headers") != "Content-Type, Authorization, X-Csrf-Token" {
+		res.Header.Get("Access-Control-Allow-Headers") != "Content-Type, Authorization, X-CSRF-Token" {
 		t.Fatalf("%d %v", res.StatusCode, res.Header)
 	}
 	if res.Header.Get("Strict-Transport-Security") != "" {
