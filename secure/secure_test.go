@@ -1,0 +1,68 @@
+package secure_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/chainsync/middleware/secure"
+)
+
+// Every default rejection is RFC 9457 problem+json with the "error" member,
+// and a HEAD request gets the status and no body.
+func TestDefaultRejections(t *testing.T) {
+	cors := secure.MustCORS(chainsyncCORS()).Handler(okHandler)
+	headers := secure.MustHeaders(secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example"}}).Handler(okHandler)
+	csrf := secure.MustCSRF(secure.CSRFOptions{}).Handler(okHandler)
+	token := secure.MustCSRF(secure.CSRFOptions{RequireToken: true, TokenKey: bytes.Repeat([]byte{3}, 32)}).Handler(okHandler)
+	preflight := func(origin, method, headers string) *http.Request {
+		r := httptest.NewRequest("OPTIONS", "https://api.chainsync.example/", nil)
+		r.Header.Set("Origin", origin)
+		r.Header.Set("Access-Control-Request-Method", method)
+		if headers != "" {
+			r.Header.Set("Access-Control-Request-Headers", headers)
+		}
+		return r
+	}
+	crossSite := httptest.NewRequest("POST", "https://api.chainsync.example/", nil)
+	crossSite.Header.Set("Sec-Fetch-Site", "cross-site")
+	badToken := httptest.NewRequest("POST", "https://api.chainsync.example/", nil)
+	badToken.AddCookie(&http.Cookie{Name: "__Host-csrf", Value: "forged.value"})
+	badToken.Header.Set("X-CSRF-Token", "forged")
+	tests := []struct {
+		name   string
+		h      http.Handler
+		req    *http.Request
+		status int
+		msg    string
+	}{
+		{"host", headers, httptest.NewRequest("GET", "http://evil.example/", nil), 400, "Host not allowed"},
+		{"CORS origin", cors, preflight("https://evil.example", "POST", ""), 403, "CORS origin not allowed"},
+		{"CORS method", cors, preflight("https://pos.chainsync.example", "TRACE", ""), 403, "CORS method not allowed"},
+		{"CORS header", cors, preflight("https://pos.chainsync.example", "POST", "x-evil"), 403, "CORS request header not allowed"},
+		{"cross-origin", csrf, crossSite, 403, "Cross-origin request rejected"},
+		{"token missing", token, httptest.NewRequest("POST", "https://api.chainsync.example/", nil), 403, "CSRF token missing"},
+		{"token with a forged cookie", token, badToken, 403, "CSRF token missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			tt.h.ServeHTTP(rec, tt.req)
+			var body map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("%d %q: %v", rec.Code, rec.Body, err)
+			}
+			if rec.Code != tt.status || body["status"] != float64(tt.status) || body["error"] != tt.msg ||
+				rec.Header().Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("%d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+		})
+	}
+	rec := httptest.NewRecorder()
+	headers.ServeHTTP(rec, httptest.NewRequest("HEAD", "http://evil.example/", nil))
+	if rec.Code != 400 || rec.Body.Len() != 0 {
+		t.Fatalf("HEAD: %d %q", rec.Code, rec.Body)
+	}
+}
