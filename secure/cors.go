@@ -408,7 +408,7 @@ func (c *CORS) headersAllowed(lines []string) (requested, ok bool) {
 			requested = true
 			found := false
 			for _, a := range c.headers {
-				if strings.EqualFold(a, name) {
+				if asciiEqualFold(a, name) {
 					found = true
 					break
 				}

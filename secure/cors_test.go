@@ -109,6 +109,7 @@ func TestCORSSpec(t *testing.T) {
 			"OPTIONS", pre("https://pos.chainsync.example", "HEAD"), nil, 204, false, map[string]string{"Access-Control-Allow-Methods": "PUT"}},
 		{"preflight method compared case-sensitively", base, "OPTIONS", pre("https://pos.chainsync.example", "patch"), nil, 403, false, preflightRefused},
 		{"preflight method not allowed", base, "OPTIONS", pre("https://pos.chainsync.example", "PROPFIND"), nil, 403, false, preflightRefused},
+		{"preflight header names fold ASCII only", base, "OPTIONS", pre("https://pos.chainsync.example", "POST", "x-csrf-to\u212aen"), nil, 403, false, preflightRefused},
 		{"preflight header not allowed", base, "OPTIONS", pre("https://pos.chainsync.example", "POST", "content-type,x-evil"), nil, 403, false, preflightRefused},
 		{"preflight from a disallowed origin", base, "OPTIONS", pre("https://evil.example", "POST"), nil, 403, false, preflightRefused},
 		{"preflight from a lookalike of the wildcard", base, "OPTIONS", pre("https://evil-shops.chainsync.example", "POST"), nil, 403, false, preflightRefused},
@@ -281,4 +282,65 @@ func TestNewCORSErrors(t *testing.T) {
 		}
 	}()
 	secure.MustCORS(secure.CORSOptions{AllowedOrigins: []string{"*"}, AllowCredentials: true})
+}
+
+// FuzzPreflight sends arbitrary Access-Control-Request-Method and
+// Access-Control-Request-Headers values: the answer is 204 exactly when the
+// method is allowed and every listed name is, and never anything but 204 or
+// 403.
+func FuzzPreflight(f *testing.F) {
+	f.Add("PUT", "content-type,x-csrf-token", "authorization")
+	f.Add("patch", "", "")
+	f.Add("POST", "Content-Type, , X-Evil", "")
+	f.Add("DELETE", ",,,", "\t")
+	f.Add("GET", strings.Repeat("authorization,", 70), "")
+	c := secure.MustCORS(chainsyncCORS())
+	h := c.Handler(okHandler)
+	allowedMethod := map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "PATCH": true}
+	allowedHeader := map[string]bool{"content-type": true, "authorization": true, "x-csrf-token": true}
+	f.Fuzz(func(t *testing.T, method, line1, line2 string) {
+		req := httptest.NewRequest("OPTIONS", "/", nil)
+		req.Header["Origin"] = []string{"https://pos.chainsync.example"}
+		req.Header["Access-Control-Request-Method"] = []string{method}
+		var lines []string
+		for _, l := range []string{line1, line2} {
+			if l != "" {
+				lines = append(lines, l)
+			}
+		}
+		if lines != nil {
+			req.Header["Access-Control-Request-Headers"] = lines
+		}
+		want := allowedMethod[method]
+		n := 0
+		for _, l := range lines {
+			for _, name := range strings.Split(l, ",") {
+				if name = strings.Trim(name, " \t"); name == "" {
+					continue
+				}
+				n++
+				if !allowedHeader[asciiLower(name)] {
+					want = false
+				}
+			}
+		}
+		if n > 64 {
+			want = false
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if (rec.Code == 204) != want || (rec.Code != 204 && rec.Code != 403) {
+			t.Fatalf("method %q headers %q: status %d, want allowed=%v", method, lines, rec.Code, want)
+		}
+	})
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

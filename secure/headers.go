@@ -451,7 +451,7 @@ func (h *Headers) hostAllowed(host string) bool {
 		name = host[:i]
 	}
 	for _, a := range h.hosts {
-		if strings.EqualFold(a, host) || strings.EqualFold(a, name) {
+		if asciiEqualFold(a, host) || asciiEqualFold(a, name) {
 			return true
 		}
 	}

@@ -111,3 +111,28 @@ func isTchar(c byte) bool {
 	}
 	return false
 }
+
+// asciiEqualFold is strings.EqualFold for ASCII only: header names and
+// hosts are ASCII, and Unicode folding would let "\u212a" (Kelvin sign)
+// stand for "k".
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
