@@ -105,7 +105,7 @@ type CORS struct {
 	wildcards   []originPattern
 	star        []string
 	trueValue   []string
-	vary        []string // Vary on actual requests, nil when not origin-dependent
+	vary        []string // Vary on actual requests (not sent with "*")
 	varyPre     []string
 	expose      []string
 	methods     []string // configured, for matching
@@ -160,9 +160,7 @@ func NewCORS(o CORSOptions) (*CORS, error) {
 	if c.any && (len(c.exact) > 0 || len(c.wildcards) > 0 || c.allowNull) {
 		return nil, optionsError(`CORS: the origin "*" already allows every origin; list no other`)
 	}
-	if !c.any {
-		c.vary = one("Origin")
-	}
+	c.vary = one("Origin")
 
 	methods := o.AllowedMethods
 	if len(methods) == 0 {
@@ -318,9 +316,17 @@ func (c *CORS) Handler(next http.Handler) http.Handler {
 			return
 		}
 		h := w.Header()
-		if c.vary != nil {
-			addVary(h, c.vary)
+		if c.any {
+			// Sent with or without Origin, so the response does not depend
+			// on it and needs no Vary.
+			h[acao] = c.star
+			if c.expose != nil {
+				h[aceh] = c.expose
+			}
+			next.ServeHTTP(w, r)
+			return
 		}
+		addVary(h, c.vary)
 		if hasOrigin {
 			if v := c.allowValue(origins); v != nil {
 				h[acao] = v

@@ -91,6 +91,8 @@ func TestCORSSpec(t *testing.T) {
 			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusUnauthorized) }), 401, true, allowed("https://pos.chainsync.example")},
 		{"any origin: * without credentials and without Vary", secure.CORSOptions{AllowedOrigins: []string{"*"}}, "GET", hdrs{"Origin": {"https://anyone.example"}}, nil, 200, true,
 			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": absent, "Vary": absent}},
+		{"any origin: * also without Origin, so caches need no Vary", secure.CORSOptions{AllowedOrigins: []string{"*"}, ExposedHeaders: []string{"X-Request-ID"}}, "GET", nil, nil, 200, true,
+			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Request-ID", "Vary": absent}},
 		{"zero options: nothing allowed", secure.CORSOptions{}, "GET", hdrs{"Origin": {"https://pos.chainsync.example"}}, nil, 200, true,
 			map[string]string{"Access-Control-Allow-Origin": absent, "Vary": "Origin"}},
 		{"OPTIONS without Access-Control-Request-Method is not a preflight", base, "OPTIONS", hdrs{"Origin": {"https://pos.chainsync.example"}}, nil, 200, true, allowed("https://pos.chainsync.example")},
