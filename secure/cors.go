@@ -94,6 +94,8 @@ type CORSOptions struct {
 // page read them. The headers of an actual request are set before the next
 // handler runs; a handler should add to Vary with Header().Add, not Set.
 //
+// The zero CORS behaves as NewCORS(CORSOptions{}): no origin is allowed.
+//
 // The actual-request path allocates nothing: every value is precomputed,
 // and a matching origin is reflected by reusing the request's own header
 // value.
@@ -115,6 +117,9 @@ type CORS struct {
 	maxAge      []string
 	onError     ErrorHandler
 	logger      *slog.Logger
+
+	ready bool       // built by NewCORS
+	zero  lazy[CORS] // the defaults, for a zero CORS
 }
 
 // NewCORS validates o and returns the middleware.
@@ -225,7 +230,16 @@ func NewCORS(o CORSOptions) (*CORS, error) {
 		}
 		c.maxAge = one(strconv.FormatInt(int64(age/time.Second), 10))
 	}
+	c.ready = true
 	return c, nil
+}
+
+// resolve returns c, or for a zero CORS the result of NewCORS(CORSOptions{}).
+func (c *CORS) resolve() *CORS {
+	if c.ready {
+		return c
+	}
+	return c.zero.get(func() *CORS { return MustCORS(CORSOptions{}) })
 }
 
 // MustCORS is like [NewCORS] but panics on invalid options. Use it for
@@ -241,6 +255,7 @@ func MustCORS(o CORSOptions) *CORS {
 // OriginAllowed reports whether a page on origin (the serialized form a
 // browser sends in the Origin header) may read responses.
 func (c *CORS) OriginAllowed(origin string) bool {
+	c = c.resolve()
 	return c.allowValue([]string{origin}) != nil
 }
 
@@ -309,6 +324,7 @@ func addVary(h http.Header, v []string) {
 
 // Handler returns next wrapped with CORS.
 func (c *CORS) Handler(next http.Handler) http.Handler {
+	c = c.resolve()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origins, hasOrigin := r.Header["Origin"]
 		if r.Method == http.MethodOptions && hasOrigin && len(r.Header[acrm]) > 0 {

@@ -88,8 +88,8 @@ type CSRFOptions struct {
 // [http.CrossOriginProtection]: GET, HEAD and OPTIONS always pass; other
 // methods pass when Sec-Fetch-Site says same-origin or none, or, without
 // it, when Origin matches Host, or when the origin is trusted; requests with
-// neither header pass too (unless RequireToken). It is safe for concurrent
-// use.
+// neither header pass too (unless RequireToken). The zero CSRF behaves as
+// NewCSRF(CSRFOptions{}). It is safe for concurrent use.
 type CSRF struct {
 	cop       *http.CrossOriginProtection
 	cors      *CORS // wildcard origins trusted
@@ -102,6 +102,9 @@ type CSRF struct {
 	field     string
 	onError   ErrorHandler
 	logger    *slog.Logger
+
+	ready bool       // built by NewCSRF
+	zero  lazy[CSRF] // the defaults, for a zero CSRF
 }
 
 type csrfKey struct{}
@@ -173,7 +176,16 @@ func NewCSRF(o CSRFOptions) (*CSRF, error) {
 	} else if len(o.TokenKey) > 0 {
 		return nil, optionsError("CSRF: TokenKey is set but RequireToken is false")
 	}
+	c.ready = true
 	return c, nil
+}
+
+// resolve returns c, or for a zero CSRF the result of NewCSRF(CSRFOptions{}).
+func (c *CSRF) resolve() *CSRF {
+	if c.ready {
+		return c
+	}
+	return c.zero.get(func() *CSRF { return MustCSRF(CSRFOptions{}) })
 }
 
 func addBypass(cop *http.CrossOriginProtection, mux *http.ServeMux, pattern string) (err error) {
@@ -205,6 +217,7 @@ func safeMethod(m string) bool {
 // ErrCrossOriginRequest, ErrCSRFTokenMissing or ErrCSRFTokenInvalid. It
 // never writes a response.
 func (c *CSRF) Check(r *http.Request) error {
+	c = c.resolve()
 	var raw []byte
 	if c.token {
 		raw, _ = c.readCookie(r)
@@ -253,6 +266,7 @@ func (c *CSRF) check(r *http.Request, cookieToken []byte) error {
 // request without a valid token cookie gets one (Set-Cookie) when its
 // method is safe, and the handler can read the token with [CSRFToken].
 func (c *CSRF) Handler(next http.Handler) http.Handler {
+	c = c.resolve()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var raw []byte
 		if c.token {

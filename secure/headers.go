@@ -139,8 +139,9 @@ func WebPageHeaders() HeadersOptions {
 }
 
 // Headers sets security response headers. Every value is computed once by
-// [NewHeaders]; a request without a CSP nonce costs no allocation. It is
-// safe for concurrent use.
+// [NewHeaders]; a request without a CSP nonce costs no allocation. The zero
+// Headers behaves as NewHeaders(HeadersOptions{}). It is safe for
+// concurrent use.
 //
 // The header values are shared between responses: a handler may replace
 // them (Header().Set) or add to them (Header().Add), but must not write
@@ -157,6 +158,9 @@ type Headers struct {
 	httpsPort   string // "" for 443
 	onError     ErrorHandler
 	logger      *slog.Logger
+
+	ready bool          // built by NewHeaders
+	zero  lazy[Headers] // the defaults, for a zero Headers
 }
 
 type headerValue struct {
@@ -374,7 +378,16 @@ func NewHeaders(o HeadersOptions) (*Headers, error) {
 	if err != nil {
 		return nil, optionsError("TrustedProxies: %v", err)
 	}
+	h.ready = true
 	return h, nil
+}
+
+// resolve returns h, or for a zero Headers the defaults of NewHeaders.
+func (h *Headers) resolve() *Headers {
+	if h.ready {
+		return h
+	}
+	return h.zero.get(func() *Headers { return MustHeaders(HeadersOptions{}) })
 }
 
 // MustHeaders is like [NewHeaders] but panics on invalid options. Use it
@@ -389,6 +402,7 @@ func MustHeaders(o HeadersOptions) *Headers {
 
 // Handler returns next wrapped with the headers.
 func (h *Headers) Handler(next http.Handler) http.Handler {
+	h = h.resolve()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hdr := w.Header()
 		for _, kv := range h.static {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/chainsync/middleware/internal/problem"
 )
@@ -135,4 +136,16 @@ func asciiEqualFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// lazy holds a value built on first use, so that the zero value of a
+// middleware type can stand for its defaults.
+type lazy[T any] struct {
+	once sync.Once
+	v    *T
+}
+
+func (l *lazy[T]) get(build func() *T) *T {
+	l.once.Do(func() { l.v = build() })
+	return l.v
 }

@@ -66,3 +66,31 @@ func TestDefaultRejections(t *testing.T) {
 		t.Fatalf("HEAD: %d %q", rec.Code, rec.Body)
 	}
 }
+
+// The zero value of each middleware type is its default configuration.
+func TestZeroValues(t *testing.T) {
+	var headers secure.Headers
+	rec := httptest.NewRecorder()
+	headers.Handler(okHandler).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Header().Get("Content-Security-Policy") != "default-src 'none'; frame-ancestors 'none'" || rec.Header().Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("zero Headers: %v", rec.Header())
+	}
+
+	var cors secure.CORS
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Origin", "https://pos.chainsync.example")
+	rec = httptest.NewRecorder()
+	cors.Handler(okHandler).ServeHTTP(rec, req)
+	if rec.Header().Get("Vary") != "Origin" || rec.Header().Get("Access-Control-Allow-Origin") != "" || cors.OriginAllowed("https://pos.chainsync.example") {
+		t.Fatalf("zero CORS: %v", rec.Header())
+	}
+
+	var csrf secure.CSRF
+	req = httptest.NewRequest("POST", "/", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	rec = httptest.NewRecorder()
+	csrf.Handler(okHandler).ServeHTTP(rec, req)
+	if rec.Code != 403 || csrf.Check(req) == nil {
+		t.Fatalf("zero CSRF: %d", rec.Code)
+	}
+}
