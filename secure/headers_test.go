@@ -125,6 +125,12 @@ func TestHeadersSpec(t *testing.T) {
 			func(r *http.Request) { r.Host = "[2001:db8::1]:8080" }, 308, map[string]string{"Location": "https://[2001:db8::1]:8443/path"}},
 		{"no redirect over HTTPS", secure.HeadersOptions{RedirectHTTPS: true}, tlsReq, 200,
 			map[string]string{"Location": absent, "Strict-Transport-Security": "max-age=31536000; includeSubDomains"}},
+		{"no redirect when a trusted proxy saw HTTPS", secure.HeadersOptions{RedirectHTTPS: true, TrustedProxies: proxies("10.0.0.0/8")},
+			func(r *http.Request) { r.RemoteAddr = "10.0.0.1:4000"; r.Header.Set("X-Forwarded-Proto", "https") }, 200,
+			map[string]string{"Location": absent, "Strict-Transport-Security": "max-age=31536000; includeSubDomains"}},
+		{"redirect when an untrusted peer claims HTTPS", secure.HeadersOptions{RedirectHTTPS: true, TrustedProxies: proxies("10.0.0.0/8")},
+			func(r *http.Request) { r.RemoteAddr = "203.0.113.9:4000"; r.Header.Set("X-Forwarded-Proto", "https") }, 308,
+			map[string]string{"Location": "https://api.chainsync.example/path"}},
 		{"host checked before redirect", secure.HeadersOptions{RedirectHTTPS: true, AllowedHosts: []string{"api.chainsync.example"}},
 			func(r *http.Request) { r.Host = "evil.example" }, 400, map[string]string{"Location": absent}},
 	}
