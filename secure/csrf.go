@@ -8,9 +8,12 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"hash"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Defaults of the CSRF token layer.
@@ -103,6 +106,9 @@ type CSRF struct {
 	onError   ErrorHandler
 	logger    *slog.Logger
 
+	macs   sync.Pool // hash.Hash keyed with key, reused across requests
+	prefix []byte    // tokenContext
+
 	ready bool       // built by NewCSRF
 	zero  lazy[CSRF] // the defaults, for a zero CSRF
 }
@@ -173,6 +179,7 @@ func NewCSRF(o CSRFOptions) (*CSRF, error) {
 			return nil, optionsError("CSRF: RequireToken needs a TokenKey of at least %d bytes", minTokenKey)
 		}
 		c.key = append([]byte(nil), o.TokenKey...)
+		c.prefix = []byte(tokenContext)
 	} else if len(o.TokenKey) > 0 {
 		return nil, optionsError("CSRF: TokenKey is set but RequireToken is false")
 	}
@@ -316,7 +323,8 @@ func verifyMasked(sent string, raw []byte) bool {
 	if base64.RawURLEncoding.DecodedLen(len(sent)) != len(buf) {
 		return false
 	}
-	n, err := base64.RawURLEncoding.Decode(buf[:], []byte(sent))
+	var src [86]byte
+	n, err := base64.RawURLEncoding.Decode(buf[:], src[:copy(src[:], sent)])
 	if err != nil || n != len(buf) {
 		return false
 	}
@@ -327,20 +335,27 @@ func verifyMasked(sent string, raw []byte) bool {
 	return subtle.ConstantTimeCompare(unmasked[:], raw) == 1
 }
 
-func (c *CSRF) mac(r *http.Request, raw []byte) []byte {
-	m := hmac.New(sha256.New, c.key)
-	m.Write([]byte(tokenContext))
-	if c.sessionID != nil {
-		sid := c.sessionID(r)
-		fmt.Fprintf(m, "%d:%s", len(sid), sid)
+// mac writes into out the signature of a cookie token: HMAC-SHA256 under
+// the token key of a fixed context string, the token (fixed length) and,
+// when SessionID is set, the session id after it.
+func (c *CSRF) mac(r *http.Request, raw []byte, out []byte) []byte {
+	m, _ := c.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, c.key)
 	}
-	m.Write([]byte{0})
-	m.Write(raw)
-	return m.Sum(nil)
+	m.Reset()
+	_, _ = m.Write(c.prefix)
+	_, _ = m.Write(raw)
+	if c.sessionID != nil {
+		_, _ = io.WriteString(m, c.sessionID(r))
+	}
+	out = m.Sum(out)
+	c.macs.Put(m)
+	return out
 }
 
 func (c *CSRF) cookieValue(r *http.Request, raw []byte) string {
-	return base64.RawURLEncoding.EncodeToString(raw) + "." + base64.RawURLEncoding.EncodeToString(c.mac(r, raw))
+	return base64.RawURLEncoding.EncodeToString(raw) + "." + base64.RawURLEncoding.EncodeToString(c.mac(r, raw, nil))
 }
 
 // readCookie returns the raw token of a valid cookie.
@@ -350,15 +365,21 @@ func (c *CSRF) readCookie(r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	t, s, ok := strings.Cut(ck.Value, ".")
-	if !ok {
+	enc := base64.RawURLEncoding
+	if !ok || enc.DecodedLen(len(t)) != tokenLen || enc.DecodedLen(len(s)) != sha256.Size {
 		return nil, false
 	}
-	raw, err1 := base64.RawURLEncoding.DecodeString(t)
-	sig, err2 := base64.RawURLEncoding.DecodeString(s)
-	if err1 != nil || err2 != nil || len(raw) != tokenLen {
+	// One buffer: token, then its signature, then the expected signature.
+	buf := make([]byte, tokenLen+2*sha256.Size)
+	var src [64]byte
+	if n, err := enc.Decode(buf[:tokenLen], src[:copy(src[:], t)]); err != nil || n != tokenLen {
 		return nil, false
 	}
-	if !hmac.Equal(sig, c.mac(r, raw)) {
+	if n, err := enc.Decode(buf[tokenLen:tokenLen+sha256.Size], src[:copy(src[:], s)]); err != nil || n != sha256.Size {
+		return nil, false
+	}
+	raw, sig := buf[:tokenLen:tokenLen], buf[tokenLen:tokenLen+sha256.Size]
+	if !hmac.Equal(sig, c.mac(r, raw, buf[tokenLen+sha256.Size:tokenLen+sha256.Size])) {
 		return nil, false
 	}
 	return raw, true
