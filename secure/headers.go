@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/textproto"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -340,8 +341,8 @@ func NewHeaders(o HeadersOptions) (*Headers, error) {
 			if !validFeature(n) {
 				return nil, optionsError("ReportingEndpoints: invalid endpoint name %q", n)
 			}
-			if !validValueChars(u) || strings.ContainsAny(u, `"\`) {
-				return nil, optionsError("ReportingEndpoints: invalid URL for %q", n)
+			if !validReportURL(u) {
+				return nil, optionsError("ReportingEndpoints: %q: want an https URL or a path starting with /", n)
 			}
 			if i > 0 {
 				b.WriteString(", ")
@@ -488,4 +489,25 @@ func (h *Headers) redirectHTTPS(w http.ResponseWriter, r *http.Request) {
 		host += ":" + h.httpsPort
 	}
 	http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+}
+
+// validReportURL: browsers only deliver reports to potentially trustworthy
+// URLs, so accept https (http only for loopback) or a path on this origin.
+func validReportURL(s string) bool {
+	if !validValueChars(s) || strings.ContainsAny(s, `"\`) {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "":
+		return u.Host == "" && strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//")
+	case "https":
+		return u.Host != ""
+	case "http":
+		return isLoopbackHost(u.Hostname())
+	}
+	return false
 }
