@@ -3,6 +3,7 @@ package secure_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -92,5 +93,63 @@ func TestZeroValues(t *testing.T) {
 	csrf.Handler(okHandler).ServeHTTP(rec, req)
 	if rec.Code != 403 || csrf.Check(req) == nil {
 		t.Fatalf("zero CSRF: %d", rec.Code)
+	}
+}
+
+// Run under -race: shared precomputed values, pooled HMACs and the lazily
+// built zero values are used from many goroutines at once.
+func TestConcurrentUse(t *testing.T) {
+	var zeroHeaders secure.Headers
+	o := secure.WebPageHeaders()
+	o.CSP = o.CSP.Set(secure.ScriptSrc, secure.RequestNonce)
+	csrf := secure.MustCSRF(secure.CSRFOptions{RequireToken: true, TokenKey: bytes.Repeat([]byte{9}, 32),
+		SessionID: func(r *http.Request) string { return r.Header.Get("X-Session") }})
+	cors := secure.MustCORS(chainsyncCORS())
+	nonces := make(chan string, 400)
+	h := cors.Handler(zeroHeaders.Handler(secure.MustHeaders(o).Handler(csrf.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		nonces <- secure.Nonce(r.Context())
+		w.Header().Add("Vary", "Accept-Encoding")
+		_, _ = w.Write([]byte(secure.CSRFToken(r.Context())))
+	})))))
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var err error
+			for i := 0; i < 25 && err == nil; i++ {
+				req := httptest.NewRequest("GET", "https://pos.chainsync.example/", nil)
+				req.Header.Set("Origin", "https://s.shops.chainsync.example")
+				req.Header.Set("X-Session", "s")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				post := httptest.NewRequest("POST", "https://pos.chainsync.example/", nil)
+				post.Header.Set("X-Session", "s")
+				post.Header.Set("X-CSRF-Token", rec.Body.String())
+				for _, c := range rec.Result().Cookies() {
+					post.AddCookie(c)
+				}
+				rec2 := httptest.NewRecorder()
+				h.ServeHTTP(rec2, post)
+				if rec.Code != 200 || rec2.Code != 200 || rec.Header().Get("Access-Control-Allow-Origin") != "https://s.shops.chainsync.example" {
+					err = fmt.Errorf("GET %d POST %d %v", rec.Code, rec2.Code, rec.Header())
+				}
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(nonces)
+	seen := map[string]bool{}
+	for n := range nonces {
+		if n == "" || seen[n] {
+			t.Fatalf("nonce %q empty or repeated", n)
+		}
+		seen[n] = true
+	}
+	if len(seen) != 400 {
+		t.Fatalf("%d nonces", len(seen))
 	}
 }
