@@ -10,20 +10,24 @@
 //
 // # The collection
 //
-//	auth           JWT access + refresh sessions with rotation and reuse
-//	               detection, key rotation, bearer middleware, RBAC, passwords
-//	auth/redisstore   refresh-session store on Redis
-//	validate       strict typed JSON decoding, rules in code, field-level
-//	               400s, HTML sanitising
-//	secure         security headers (CSP with nonces, HSTS, ...), CORS, CSRF
-//	ratelimit      GCRA rate limits per key with RateLimit headers,
-//	               in-memory store
+//	auth                  JWT access + refresh sessions with rotation and reuse
+//	                      detection, key rotation, bearer middleware, RBAC,
+//	                      password hashing
+//	auth/redisstore       session store on Redis (and Redis Cluster)
+//	auth/storetest        conformance suite for session stores
+//	validate              strict typed JSON decoding, rules in code,
+//	                      field-level 400s, HTML sanitising
+//	secure                security headers (CSP with nonces, HSTS, ...),
+//	                      CORS, CSRF
+//	ratelimit             GCRA rate limits per key with RateLimit headers,
+//	                      bounded in-memory store
 //	ratelimit/redisstore  one-round-trip Redis store, Redis Cluster safe
-//	health         liveness, readiness and detailed health with parallel,
-//	               time-bounded, cached checks
-//	secrets        layered secret loading with redaction and rotation;
-//	               field-level encryption keyring
-//	secrets/awssm  AWS Secrets Manager provider
+//	ratelimit/storetest   conformance suite for rate-limit stores
+//	health                liveness, readiness and detailed health with
+//	                      parallel, time-bounded, cached checks
+//	secrets               layered secret loading with redaction and rotation;
+//	                      field-level encryption keyring, blind index
+//	secrets/awssm         AWS Secrets Manager provider
 //
 // # Conventions
 //
@@ -42,6 +46,13 @@
 //
 // Compose with [Chain], outermost first. A sensible order for an API: CORS
 // (so that even rejections carry the headers a browser needs to read them),
-// security headers, rate limiting, authentication, then the handler with its
-// validation.
+// security headers, rate limiting, authentication and authorization, then
+// the handler with its validation. The package example wires exactly that.
+//
+// # Trust
+//
+// Packages that need the client address or "was this HTTPS" (ratelimit,
+// secure's HSTS) read forwarding headers only from proxies listed in their
+// TrustedProxies option, walking X-Forwarded-For (or Forwarded) from the
+// right; by default only the TCP peer counts.
 package middleware
