@@ -201,10 +201,19 @@ func addBypass(cop *http.CrossOriginProtection, mux *http.ServeMux, pattern stri
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	mux.Handle(pattern, http.NotFoundHandler())
+	mux.Handle(pattern, bypassMark{})
 	cop.AddInsecureBypassPattern(pattern)
 	return nil
 }
+
+// bypassMark is the handler registered for bypass patterns. A request is
+// exempt only when the mux returns it: for a request it would redirect
+// (a missing trailing slash, an unclean path) the mux returns a redirect
+// handler, and that request is checked like any other, as
+// [http.CrossOriginProtection] does.
+type bypassMark struct{}
+
+func (bypassMark) ServeHTTP(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) }
 
 // MustCSRF is like [NewCSRF] but panics on invalid options. Use it for
 // options fixed in code.
@@ -249,7 +258,7 @@ func (c *CSRF) check(r *http.Request, cookieToken []byte) error {
 		return nil
 	}
 	if c.bypass != nil {
-		if _, pattern := c.bypass.Handler(r); pattern != "" {
+		if h, _ := c.bypass.Handler(r); h == (bypassMark{}) {
 			return nil
 		}
 	}

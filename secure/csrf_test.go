@@ -256,6 +256,43 @@ func TestCSRFToken(t *testing.T) {
 	}
 }
 
+// A request that ServeMux would only redirect to a bypass pattern (missing
+// trailing slash, unclean path) is not exempt from the token layer, as in
+// http.CrossOriginProtection since the fix for CVE-2025-47910.
+func TestCSRFTokenBypassOnlyExactMatches(t *testing.T) {
+	c := secure.MustCSRF(secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey,
+		InsecureBypassPatterns: []string{"POST /webhooks/", "POST /hooks/payments"}})
+	tests := []struct {
+		name, path string
+		want       error
+	}{
+		{"pattern with trailing slash", "/webhooks/payments", nil},
+		{"exact pattern", "/hooks/payments", nil},
+		{"redirect to add a trailing slash", "/webhooks", secure.ErrCSRFTokenMissing},
+		{"unclean path cleaned into the pattern", "/pay/../webhooks/payments", secure.ErrCSRFTokenMissing},
+		{"double slash cleaned into the pattern", "//hooks/payments", secure.ErrCSRFTokenMissing},
+		{"dot segment cleaned into the pattern", "/hooks/./payments", secure.ErrCSRFTokenMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "https://api.chainsync.example/", nil)
+			req.URL.Path = tt.path
+			err := c.Check(req)
+			if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Fatalf("Check(POST %s) = %v, want %v", tt.path, err, tt.want)
+			}
+			// The standard library agrees when the request is cross-site.
+			cop := http.NewCrossOriginProtection()
+			cop.AddInsecureBypassPattern("POST /webhooks/")
+			cop.AddInsecureBypassPattern("POST /hooks/payments")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			if stdErr := cop.Check(req); (stdErr == nil) != (tt.want == nil) {
+				t.Fatalf("http.CrossOriginProtection disagrees: %v", stdErr)
+			}
+		})
+	}
+}
+
 func TestCSRFTokenBoundToSession(t *testing.T) {
 	session := "session-a"
 	o := secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey, SessionID: func(*http.Request) string { return session }}
