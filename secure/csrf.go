@@ -213,7 +213,9 @@ func addBypass(cop *http.CrossOriginProtection, mux *http.ServeMux, pattern stri
 // [http.CrossOriginProtection] does.
 type bypassMark struct{}
 
-func (bypassMark) ServeHTTP(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) }
+func (bypassMark) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.WriteHeader(http.StatusNotFound)
+}
 
 // MustCSRF is like [NewCSRF] but panics on invalid options. Use it for
 // options fixed in code.
