@@ -324,6 +324,9 @@ func (c *CORS) exactOrigins() []string {
 	return out
 }
 
+// addVary adds the line v[0] to Vary unless it is there. A Vary slice
+// already in the map may be shared by other responses (this package's own
+// values are), so it is never appended to in place.
 func addVary(h http.Header, v []string) {
 	old := h["Vary"]
 	if len(old) == 0 {
@@ -335,7 +338,7 @@ func addVary(h http.Header, v []string) {
 			return
 		}
 	}
-	h["Vary"] = append(old, v[0])
+	h["Vary"] = append(old[:len(old):len(old)], v[0])
 }
 
 // Handler returns next wrapped with CORS.

@@ -248,6 +248,31 @@ func TestCORSVaryAppended(t *testing.T) {
 	}
 }
 
+// An outer middleware may put one shared Vary slice with spare capacity on
+// every response; appending Origin must not write into it, or responses
+// would change each other's Vary (and race).
+func TestCORSVaryDoesNotWriteIntoSharedSlice(t *testing.T) {
+	shared := make([]string, 1, 4)
+	shared[0] = "Accept-Encoding"
+	c := secure.MustCORS(chainsyncCORS())
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Vary"] = shared
+		c.Handler(okHandler).ServeHTTP(w, r)
+	})
+	actual := httptest.NewRecorder()
+	h.ServeHTTP(actual, httptest.NewRequest("GET", "/", nil))
+	pre := httptest.NewRequest("OPTIONS", "/", nil)
+	pre.Header.Set("Origin", "https://pos.chainsync.example")
+	pre.Header.Set("Access-Control-Request-Method", "PUT")
+	h.ServeHTTP(httptest.NewRecorder(), pre)
+	if got := strings.Join(actual.Header()["Vary"], ", "); got != "Accept-Encoding, Origin" {
+		t.Fatalf("Vary of the first response became %q", got)
+	}
+	if len(shared) != 1 || shared[:2][1] != "" {
+		t.Fatalf("shared slice written: %q", shared[:2])
+	}
+}
+
 func TestCORSErrorHandler(t *testing.T) {
 	var got []error
 	o := chainsyncCORS()
