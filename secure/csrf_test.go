@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,6 +43,11 @@ func TestCSRFSpec(t *testing.T) {
 		{"old browser: Origin matches Host", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "https://api.chainsync.example"}, 200},
 		{"old browser: Origin differs from Host", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "https://evil.example"}, 403},
 		{"no browser headers: not a browser, passes", secure.CSRFOptions{}, "POST", "/", nil, 200},
+		{"unknown Sec-Fetch-Site value rejected", secure.CSRFOptions{}, "POST", "/", hdrs{"Sec-Fetch-Site": "bogus"}, 403},
+		{"Sec-Fetch-Site wins over a matching Origin", secure.CSRFOptions{}, "POST", "/", hdrs{"Sec-Fetch-Site": "cross-site", "Origin": "https://api.chainsync.example"}, 403},
+		{"old browser: Origin null rejected", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "null"}, 403},
+		{"old browser: Origin of another port rejected", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "https://api.chainsync.example:8443"}, 403},
+		{"old browser: the scheme is not compared (send HSTS)", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "http://api.chainsync.example"}, 200},
 		{"trusted origin (normalized) passes cross-site", trusted, "POST", "/", hdrs{"Sec-Fetch-Site": "cross-site", "Origin": "https://admin.chainsync.example"}, 200},
 		{"trusted origin is exact", trusted, "POST", "/", hdrs{"Sec-Fetch-Site": "cross-site", "Origin": "https://admin.chainsync.example:8443"}, 403},
 		{"CORS exact origin trusted", withCORS, "POST", "/", hdrs{"Sec-Fetch-Site": "cross-site", "Origin": "https://pos.chainsync.example"}, 200},
@@ -288,6 +294,75 @@ func TestCSRFTokenBypassOnlyExactMatches(t *testing.T) {
 			req.Header.Set("Sec-Fetch-Site", "cross-site")
 			if stdErr := cop.Check(req); (stdErr == nil) != (tt.want == nil) {
 				t.Fatalf("http.CrossOriginProtection disagrees: %v", stdErr)
+			}
+		})
+	}
+}
+
+// The token layer issues its cookie on any request that passes without a
+// valid one (a page rendered in answer to a same-origin POST needs a token
+// too), never on a rejected request; every response varies on Cookie.
+func TestCSRFTokenIssuance(t *testing.T) {
+	c := secure.MustCSRF(secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey})
+	var token string
+	h := c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { token = secure.CSRFToken(r.Context()) }))
+	tests := []struct {
+		name       string
+		method     string
+		header     map[string]string
+		wantStatus int
+		wantCookie bool
+	}{
+		{"GET without a cookie", "GET", nil, 200, true},
+		{"HEAD without a cookie", "HEAD", nil, 200, true},
+		{"OPTIONS without a cookie", "OPTIONS", nil, 200, true},
+		{"same-origin POST without a cookie", "POST", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200, true},
+		{"POST from an old browser without a cookie is rejected", "POST", nil, 403, false},
+		{"cross-site POST is rejected", "POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			token = ""
+			req := httptest.NewRequest(tt.method, "https://api.chainsync.example/", nil)
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			cookies := rec.Result().Cookies()
+			if rec.Code != tt.wantStatus || (len(cookies) == 1) != tt.wantCookie || len(cookies) > 1 {
+				t.Fatalf("status %d cookies %v; want %d cookie %v", rec.Code, cookies, tt.wantStatus, tt.wantCookie)
+			}
+			if tt.wantCookie && token == "" {
+				t.Fatal("cookie issued but CSRFToken is empty")
+			}
+			if vary := rec.Header().Values("Vary"); !slices.Contains(vary, "Cookie") {
+				t.Fatalf("Vary = %q", vary)
+			}
+		})
+	}
+}
+
+// A second cookie of the same name (planted by a sibling host when the
+// name lacks the __Host- prefix, or left on another path) does not hide the
+// valid one.
+func TestCSRFTokenSeveralCookies(t *testing.T) {
+	o := secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey, CookieName: "csrf"}
+	tc := newTokenClient(t, o)
+	for _, order := range []string{"planted first", "planted last"} {
+		t.Run(order, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "https://api.chainsync.example/pay", nil)
+			planted := &http.Cookie{Name: "csrf", Value: "planted.value"}
+			if order == "planted first" {
+				req.AddCookie(planted)
+				req.AddCookie(tc.cookie)
+			} else {
+				req.AddCookie(tc.cookie)
+				req.AddCookie(planted)
+			}
+			req.Header.Set("X-CSRF-Token", tc.token)
+			if err := secure.MustCSRF(o).Check(req); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}
