@@ -267,6 +267,9 @@ func NewHeaders(o HeadersOptions) (*Headers, error) {
 	}
 
 	// Strict-Transport-Security.
+	if o.HSTSPreload && omit[headerHSTS] {
+		return nil, optionsError("HSTSPreload asks for HSTS, which DisableHSTS or Omit turns off")
+	}
 	if !omit[headerHSTS] {
 		maxAge := o.HSTSMaxAge
 		if maxAge == 0 {
@@ -488,7 +491,11 @@ func (h *Headers) redirectHTTPS(w http.ResponseWriter, r *http.Request) {
 	if h.httpsPort != "" {
 		host += ":" + h.httpsPort
 	}
-	http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+	uri := r.URL.RequestURI()
+	if !strings.HasPrefix(uri, "/") { // OPTIONS *
+		uri = "/"
+	}
+	http.Redirect(w, r, "https://"+host+uri, http.StatusPermanentRedirect)
 }
 
 // validReportURL: browsers only deliver reports to potentially trustworthy

@@ -131,6 +131,9 @@ func TestHeadersSpec(t *testing.T) {
 		{"redirect when an untrusted peer claims HTTPS", secure.HeadersOptions{RedirectHTTPS: true, TrustedProxies: proxies("10.0.0.0/8")},
 			func(r *http.Request) { r.RemoteAddr = "203.0.113.9:4000"; r.Header.Set("X-Forwarded-Proto", "https") }, 308,
 			map[string]string{"Location": "https://api.chainsync.example/path"}},
+		{"redirect of OPTIONS * goes to the root", secure.HeadersOptions{RedirectHTTPS: true},
+			func(r *http.Request) { r.Method = "OPTIONS"; r.URL.Path = "*"; r.RequestURI = "*" }, 308,
+			map[string]string{"Location": "https://api.chainsync.example/"}},
 		{"host checked before redirect", secure.HeadersOptions{RedirectHTTPS: true, AllowedHosts: []string{"api.chainsync.example"}},
 			func(r *http.Request) { r.Host = "evil.example" }, 400, map[string]string{"Location": absent}},
 	}
@@ -220,6 +223,8 @@ func TestNewHeadersErrors(t *testing.T) {
 	}{
 		{"preload needs a year", secure.HeadersOptions{HSTSPreload: true, HSTSMaxAge: 180 * 24 * time.Hour}, "HSTSPreload requires"},
 		{"preload needs subdomains", secure.HeadersOptions{HSTSPreload: true, HSTSExcludeSubDomains: true}, "HSTSPreload requires"},
+		{"preload with HSTS disabled", secure.HeadersOptions{HSTSPreload: true, DisableHSTS: true}, "HSTSPreload"},
+		{"preload with HSTS omitted", secure.HeadersOptions{HSTSPreload: true, Omit: []string{"Strict-Transport-Security"}}, "HSTSPreload"},
 		{"HSTS max-age below a second", secure.HeadersOptions{HSTSMaxAge: time.Millisecond}, "HSTSMaxAge"},
 		{"negative HSTS max-age", secure.HeadersOptions{HSTSMaxAge: -time.Hour}, "HSTSMaxAge"},
 		{"bad X-Frame-Options", secure.HeadersOptions{FrameOptions: "ALLOW-FROM https://a.example"}, "FrameOptions"},
