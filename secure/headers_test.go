@@ -2,6 +2,7 @@ package secure_test
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -183,6 +184,9 @@ func TestHeadersNonce(t *testing.T) {
 		}
 		if m[1] != seen[i] || m[2] != seen[i] {
 			t.Fatalf("header nonces %q %q, Nonce(ctx) %q", m[1], m[2], seen[i])
+		}
+		if raw, err := base64.RawURLEncoding.DecodeString(seen[i]); err != nil || len(raw) != 16 {
+			t.Fatalf("nonce %q is not 128 bits of base64url (%v)", seen[i], err)
 		}
 	}
 	if seen[0] == seen[1] {
