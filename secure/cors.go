@@ -297,10 +297,8 @@ func (c *CORS) allowValue(origins []string) []string {
 		}
 		return nil
 	}
-	for i := range c.wildcards {
-		if c.wildcards[i].match(o) {
-			return origins[:1:1]
-		}
+	if c.matchesWildcard(o) {
+		return origins[:1:1]
 	}
 	return nil
 }
