@@ -451,3 +451,29 @@ func FuzzCSRFToken(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCSRFCookie sends arbitrary cookie values with an arbitrary token: a
+// request passes only with the cookie the middleware issued and a token
+// masked from it; nothing panics.
+func FuzzCSRFCookie(f *testing.F) {
+	c := secure.MustCSRF(secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey})
+	var token string
+	rec := httptest.NewRecorder()
+	c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { token = secure.CSRFToken(r.Context()) })).
+		ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	issued := rec.Result().Cookies()[0].Value
+	f.Add(issued, token)
+	f.Add(issued+"x", token)
+	f.Add(strings.Repeat("A", 43)+"."+strings.Repeat("A", 43), token)
+	f.Add(".", "")
+	f.Add(strings.Replace(issued, ".", "..", 1), token)
+	f.Fuzz(func(t *testing.T, cookie, sent string) {
+		req := httptest.NewRequest("POST", "/", nil)
+		req.Header.Set("Cookie", "__Host-csrf="+cookie)
+		req.Header.Set("X-CSRF-Token", sent)
+		err := c.Check(req)
+		if err == nil && cookie != issued {
+			t.Fatalf("cookie %q accepted", cookie)
+		}
+	})
+}

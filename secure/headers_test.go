@@ -285,3 +285,31 @@ func TestHeadersSharedValuesNotAliased(t *testing.T) {
 		t.Fatalf("second response %q", got)
 	}
 }
+
+// FuzzAllowedHosts sends arbitrary Host values: only the configured host,
+// in any ASCII case, with or without a port, is served; everything else is
+// 400 problem+json, never a panic or a 5xx.
+func FuzzAllowedHosts(f *testing.F) {
+	for _, s := range []string{"api.chainsync.example", "API.chainsync.example:8443", "api.chainsync.example.", "evil.example",
+		"api.chainsync.example@evil.example", "[::1]:80", "", ":", "api.chainsync.\u212aexample", "api.chainsync.example:"} {
+		f.Add(s)
+	}
+	h := secure.MustHeaders(secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example"}}).Handler(okHandler)
+	f.Fuzz(func(t *testing.T, host string) {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		name := host
+		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+			name = host[:i]
+		}
+		want := 400
+		if asciiLower(name) == "api.chainsync.example" {
+			want = 200
+		}
+		if rec.Code != want {
+			t.Fatalf("Host %q: status %d, want %d", host, rec.Code, want)
+		}
+	})
+}
