@@ -479,6 +479,9 @@ func (h *Headers) newNonceState() *nonceState {
 func (h *Headers) hostAllowed(host string) bool {
 	name := host
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		if port := host[i+1:]; port != "" && !isDigits(port) {
+			return false // not host[:port]
+		}
 		name = host[:i]
 	}
 	for _, a := range h.hosts {

@@ -117,6 +117,8 @@ func TestHeadersSpec(t *testing.T) {
 			func(r *http.Request) { r.Host = "API.chainsync.example:8443" }, 200, nil},
 		{"allowed host with port must match the port", secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example:8443"}},
 			func(r *http.Request) { r.Host = "api.chainsync.example:9999" }, 400, map[string]string{"Content-Type": "application/problem+json", "X-Frame-Options": "DENY"}},
+		{"Host with a port that is not a number gets 400", secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example"}},
+			func(r *http.Request) { r.Host = "api.chainsync.example:]0" }, 400, map[string]string{"Content-Type": "application/problem+json"}},
 		{"unknown host gets 400, not 500", secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example"}},
 			func(r *http.Request) { r.Host = "evil.example" }, 400, map[string]string{"Content-Type": "application/problem+json"}},
 		{"redirect HTTP to HTTPS with 308", secure.HeadersOptions{RedirectHTTPS: true},
@@ -287,7 +289,7 @@ func TestHeadersSharedValuesNotAliased(t *testing.T) {
 }
 
 // FuzzAllowedHosts sends arbitrary Host values: only the configured host,
-// in any ASCII case, with or without a port, is served; everything else is
+// in any ASCII case, with or without a (numeric) port, is served; everything else is
 // 400 problem+json, never a panic or a 5xx.
 func FuzzAllowedHosts(f *testing.F) {
 	for _, s := range []string{"api.chainsync.example", "API.chainsync.example:8443", "api.chainsync.example.", "evil.example",
@@ -301,8 +303,11 @@ func FuzzAllowedHosts(f *testing.F) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		name := host
-		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
 			name = host[:i]
+			if strings.Trim(host[i+1:], "0123456789") != "" {
+				name = "" // not a port
+			}
 		}
 		want := 400
 		if asciiLower(name) == "api.chainsync.example" {
