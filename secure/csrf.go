@@ -432,3 +432,32 @@ func (c *CSRF) verifyCookie(r *http.Request, value string) ([]byte, bool) {
 	}
 	return raw, true
 }
+
+// String describes the options with TokenKey redacted, so that printing
+// them by mistake does not leak the key.
+func (o CSRFOptions) String() string {
+	return fmt.Sprintf("secure.CSRFOptions{TrustedOrigins: %q, RequireToken: %t, TokenKey: [redacted, %d bytes], ...}",
+		o.TrustedOrigins, o.RequireToken, len(o.TokenKey))
+}
+
+// GoString is like String, so %#v does not print the key either.
+func (o CSRFOptions) GoString() string { return o.String() }
+
+// LogValue is String, for log/slog handlers (the JSON one would otherwise
+// encode TokenKey).
+func (o CSRFOptions) LogValue() slog.Value { return slog.StringValue(o.String()) }
+
+// String describes the middleware without its token key.
+func (c *CSRF) String() string {
+	c = c.resolve()
+	if !c.token {
+		return "secure.CSRF(token layer off)"
+	}
+	return fmt.Sprintf("secure.CSRF(token layer on, cookie %q, header %q, TokenKey [redacted, %d bytes])", c.cookie, c.header, len(c.key))
+}
+
+// GoString is like String.
+func (c *CSRF) GoString() string { return c.String() }
+
+// LogValue is String, for log/slog handlers.
+func (c *CSRF) LogValue() slog.Value { return slog.StringValue(c.String()) }

@@ -2,8 +2,11 @@ package secure_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -482,4 +485,30 @@ func FuzzCSRFCookie(f *testing.F) {
 		}
 		t.Fatalf("Cookie %q accepted", req.Header.Get("Cookie"))
 	})
+}
+
+// Printing the middleware or its options, by mistake or in a log, never
+// shows the token key.
+func TestCSRFNeverPrintsTheKey(t *testing.T) {
+	key := []byte("0123456789abcdefghijklmnopqrstuvwxyz")
+	o := secure.CSRFOptions{RequireToken: true, TokenKey: key, TrustedOrigins: []string{"https://admin.chainsync.example"}}
+	c := secure.MustCSRF(o)
+	var text, js bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, nil)).Info("config", "options", o, "csrf", c)
+	slog.New(slog.NewJSONHandler(&js, nil)).Info("config", "options", o, "csrf", c)
+	for _, printed := range []string{
+		fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), fmt.Sprintf("%s", o),
+		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%s", c),
+		fmt.Sprintf("%v", &o), text.String(), js.String(),
+	} {
+		for _, leak := range []string{string(key), fmt.Sprint(key), fmt.Sprintf("%x", key), fmt.Sprintf("%#v", key)[len("[]byte{"):30],
+			base64.StdEncoding.EncodeToString(key)[:20]} {
+			if strings.Contains(printed, leak) {
+				t.Fatalf("%q shows the key", printed)
+			}
+		}
+		if !strings.Contains(printed, "redacted") {
+			t.Fatalf("%q does not say the key is redacted", printed)
+		}
+	}
 }
