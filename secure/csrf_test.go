@@ -382,6 +382,16 @@ func TestCSRFTokenBoundToSession(t *testing.T) {
 	if rec := tc.do("POST", "/pay", map[string]string{"X-CSRF-Token": tc.token}, ""); rec.Code != 403 {
 		t.Fatalf("token of another session accepted: %d", rec.Code)
 	}
+	// The next page of the new session gets a cookie bound to it.
+	rec := tc.do("GET", "/form", nil, "")
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 || cookies[0].Value == tc.cookie.Value {
+		t.Fatalf("no new cookie for the new session: %v", cookies)
+	}
+	tc.cookie = cookies[0]
+	if rec := tc.do("POST", "/pay", map[string]string{"X-CSRF-Token": tc.token}, ""); rec.Code != 200 {
+		t.Fatalf("new session, new token: %d", rec.Code)
+	}
 }
 
 func TestCSRFTokenOutsideMiddleware(t *testing.T) {
