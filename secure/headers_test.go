@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -317,4 +318,61 @@ func FuzzAllowedHosts(f *testing.F) {
 			t.Fatalf("Host %q: status %d, want %d", host, rec.Code, want)
 		}
 	})
+}
+
+// The web-page preset over HTTPS sends every header helmet v8 sends by
+// default, each with helmet's value or a stricter one, and a CSP whose
+// every helmet directive is present with a subset of helmet's sources.
+func TestHelmetV8Parity(t *testing.T) {
+	helmet := map[string]string{
+		"Content-Security-Policy": "default-src 'self'; base-uri 'self'; font-src 'self' https: data:; form-action 'self'; " +
+			"frame-ancestors 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; " +
+			"style-src 'self' https: 'unsafe-inline'; upgrade-insecure-requests",
+		"Cross-Origin-Opener-Policy":        "same-origin",
+		"Cross-Origin-Resource-Policy":      "same-origin",
+		"Origin-Agent-Cluster":              "?1",
+		"Referrer-Policy":                   "no-referrer",
+		"Strict-Transport-Security":         "max-age=31536000; includeSubDomains",
+		"X-Content-Type-Options":            "nosniff",
+		"X-DNS-Prefetch-Control":            "off",
+		"X-Download-Options":                "noopen",
+		"X-Frame-Options":                   "SAMEORIGIN",
+		"X-Permitted-Cross-Domain-Policies": "none",
+		"X-XSS-Protection":                  "0",
+	}
+	stricter := map[string]string{"X-Frame-Options": "DENY"}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "https://pos.chainsync.example/", nil)
+	secure.MustHeaders(secure.WebPageHeaders()).Handler(okHandler).ServeHTTP(rec, req)
+	for name, want := range helmet {
+		t.Run(name, func(t *testing.T) {
+			got := rec.Header().Values(name)
+			if len(got) != 1 {
+				t.Fatalf("%s = %q, want one line", name, got)
+			}
+			if name != "Content-Security-Policy" {
+				if got[0] != want && got[0] != stricter[name] {
+					t.Fatalf("%s = %q, want %q", name, got[0], want)
+				}
+				return
+			}
+			ours, err := secure.ParseCSP(got[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs, _ := secure.ParseCSP(want)
+			for _, d := range theirs.Directives() {
+				allowed, _ := theirs.Sources(d)
+				mine, ok := ours.Sources(d)
+				if !ok {
+					t.Fatalf("directive %s missing", d)
+				}
+				for _, s := range mine {
+					if s != secure.None && !slices.Contains(allowed, s) {
+						t.Errorf("%s allows %s, which helmet does not", d, s)
+					}
+				}
+			}
+		})
+	}
 }
