@@ -507,8 +507,8 @@ func TestCSRFNeverPrintsTheKey(t *testing.T) {
 	slog.New(slog.NewTextHandler(&text, nil)).Info("config", "options", o, "csrf", c)
 	slog.New(slog.NewJSONHandler(&js, nil)).Info("config", "options", o, "csrf", c)
 	for _, printed := range []string{
-		fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), fmt.Sprintf("%s", o),
-		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%s", c),
+		fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), o.String(),
+		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), c.String(),
 		fmt.Sprintf("%v", &o), text.String(), js.String(),
 	} {
 		for _, leak := range []string{string(key), fmt.Sprint(key), fmt.Sprintf("%x", key), fmt.Sprintf("%#v", key)[len("[]byte{"):30],
