@@ -36,7 +36,12 @@ type CORSOptions struct {
 	// ("https://*.chainsync.example": any subdomain at any depth, never the
 	// apex itself nor another port), or the single entry "*" for any
 	// origin without credentials. Origins are compared as browsers send
-	// them: lowercase, without the default port. Default none.
+	// them: lowercase, without the default port, internationalized names
+	// in their ASCII (xn--) form; a trailing dot, user info or a path is
+	// never part of an origin. Default none.
+	//
+	// A wildcard cannot know public suffixes: never write one over a
+	// suffix shared by other owners, such as "https://*.co.uk".
 	//
 	// "null" (sandboxed frames, file: pages) requires
 	// DangerouslyAllowNullOrigin; plain http:// origins other than
@@ -49,11 +54,19 @@ type CORSOptions struct {
 	AllowCredentials bool
 	// AllowedMethods are the methods a preflight may ask for, compared
 	// case-sensitively as Fetch does. The CORS-safelisted GET, HEAD and
-	// POST are always allowed. Default GET, HEAD, POST.
+	// POST are always allowed. Browsers uppercase DELETE, GET, HEAD,
+	// OPTIONS, POST and PUT before sending them, so those are refused in
+	// another case; any other method (PATCH included) is sent as the page
+	// wrote it. Default GET, HEAD, POST.
 	AllowedMethods []string
 	// AllowedHeaders are the request headers a preflight may ask for,
-	// case-insensitive. Default none: only CORS-safelisted headers (with
-	// safelisted values) can be sent cross-origin.
+	// case-insensitive. Browsers list in Access-Control-Request-Headers
+	// only the headers that are not CORS-safelisted, so Accept,
+	// Accept-Language, Content-Language, Content-Type and Range need not be
+	// listed while their values are safelisted; Content-Type:
+	// application/json is not, so a JSON API lists Content-Type. Default
+	// none: only CORS-safelisted headers with safelisted values can be sent
+	// cross-origin.
 	AllowedHeaders []string
 	// ExposedHeaders are the response headers, beyond the CORS-safelisted
 	// ones, that scripts may read (such as RateLimit or X-Request-ID).
@@ -179,6 +192,9 @@ func NewCORS(o CORSOptions) (*CORS, error) {
 		if !isToken(m) {
 			return nil, optionsError("CORS: invalid method %q", m)
 		}
+		if u := strings.ToUpper(m); u != m && fetchNormalizedMethod(u) {
+			return nil, optionsError("CORS: method %q: browsers send it as %q; write that", m, u)
+		}
 		c.methods = append(c.methods, m)
 	}
 	c.methodsHdr = one(strings.Join(c.methods, ", "))
@@ -281,10 +297,8 @@ func (c *CORS) allowValue(origins []string) []string {
 		}
 		return nil
 	}
-	for i := range c.wildcards {
-		if c.wildcards[i].match(o) {
-			return origins[:1:1]
-		}
+	if c.matchesWildcard(o) {
+		return origins[:1:1]
 	}
 	return nil
 }
@@ -308,6 +322,9 @@ func (c *CORS) exactOrigins() []string {
 	return out
 }
 
+// addVary adds the line v[0] to Vary unless it is there. A Vary slice
+// already in the map may be shared by other responses (this package's own
+// values are), so it is never appended to in place.
 func addVary(h http.Header, v []string) {
 	old := h["Vary"]
 	if len(old) == 0 {
@@ -319,7 +336,7 @@ func addVary(h http.Header, v []string) {
 			return
 		}
 	}
-	h["Vary"] = append(old, v[0])
+	h["Vary"] = append(old[:len(old):len(old)], v[0])
 }
 
 // Handler returns next wrapped with CORS.
@@ -391,6 +408,17 @@ func (c *CORS) preflight(w http.ResponseWriter, r *http.Request, origins []strin
 func (c *CORS) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	c.logger.DebugContext(r.Context(), "secure: CORS preflight refused", "error", err, "origin", r.Header.Get("Origin"))
 	c.onError(w, r, err)
+}
+
+// fetchNormalizedMethod reports whether browsers uppercase method m (given
+// uppercase) before sending it, as Fetch normalizes DELETE, GET, HEAD,
+// OPTIONS, POST and PUT. Other methods, PATCH included, are sent as written.
+func fetchNormalizedMethod(m string) bool {
+	switch m {
+	case http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPost, http.MethodPut:
+		return true
+	}
+	return false
 }
 
 func (c *CORS) methodAllowed(m string) bool {

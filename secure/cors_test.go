@@ -81,6 +81,14 @@ func TestCORSSpec(t *testing.T) {
 		{"wildcard does not match an empty label", base, "GET", hdrs{"Origin": {"https://.shops.chainsync.example"}}, nil, 200, true, refused},
 		{"origins compare exactly (browsers send lowercase)", base, "GET", hdrs{"Origin": {"HTTPS://POS.CHAINSYNC.EXAMPLE"}}, nil, 200, true, refused},
 		{"a default port is never sent, so never matches", base, "GET", hdrs{"Origin": {"https://pos.chainsync.example:443"}}, nil, 200, true, refused},
+		{"wildcard matches a punycode (IDN) label", base, "GET", hdrs{"Origin": {"https://xn--bcher-kva.shops.chainsync.example"}}, nil, 200, true, allowed("https://xn--bcher-kva.shops.chainsync.example")},
+		{"wildcard does not match a Unicode label (browsers send punycode)", base, "GET", hdrs{"Origin": {"https://b\u00fccher.shops.chainsync.example"}}, nil, 200, true, refused},
+		{"wildcard does not match a trailing dot (another origin)", base, "GET", hdrs{"Origin": {"https://a.shops.chainsync.example."}}, nil, 200, true, refused},
+		{"exact origin does not match a trailing dot", base, "GET", hdrs{"Origin": {"https://pos.chainsync.example."}}, nil, 200, true, refused},
+		{"wildcard does not match an uppercase label", base, "GET", hdrs{"Origin": {"https://A.shops.chainsync.example"}}, nil, 200, true, refused},
+		{"wildcard does not match a default port", base, "GET", hdrs{"Origin": {"https://a.shops.chainsync.example:443"}}, nil, 200, true, refused},
+		{"exact origin does not match userinfo", base, "GET", hdrs{"Origin": {"https://u@pos.chainsync.example"}}, nil, 200, true, refused},
+		{"wildcard does not match a path", base, "GET", hdrs{"Origin": {"https://a.shops.chainsync.example/"}}, nil, 200, true, refused},
 		{"several Origin lines refused", base, "GET", hdrs{"Origin": {"https://pos.chainsync.example", "https://evil.example"}}, nil, 200, true, refused},
 		{"null origin refused by default", base, "POST", hdrs{"Origin": {"null"}}, nil, 200, true, refused},
 		{"null origin with the dangerous opt-in", with(func(o *secure.CORSOptions) {
@@ -115,6 +123,13 @@ func TestCORSSpec(t *testing.T) {
 		{"preflight header not allowed", base, "OPTIONS", pre("https://pos.chainsync.example", "POST", "content-type,x-evil"), nil, 403, false, preflightRefused},
 		{"preflight from a disallowed origin", base, "OPTIONS", pre("https://evil.example", "POST"), nil, 403, false, preflightRefused},
 		{"preflight from a lookalike of the wildcard", base, "OPTIONS", pre("https://evil-shops.chainsync.example", "POST"), nil, 403, false, preflightRefused},
+		{"OPTIONS with Access-Control-Request-Method but no Origin is not a preflight", base, "OPTIONS", hdrs{"Access-Control-Request-Method": {"PUT"}}, nil, 200, true, refused},
+		{"preflight with an empty Access-Control-Request-Method", base, "OPTIONS", pre("https://pos.chainsync.example", ""), nil, 403, false, preflightRefused},
+		{"preflight with two Access-Control-Request-Method lines", base, "OPTIONS", hdrs{"Origin": {"https://pos.chainsync.example"}, "Access-Control-Request-Method": {"PUT", "DELETE"}}, nil, 403, false, preflightRefused},
+		{"preflight for safelisted headers lists none and needs no AllowedHeaders", secure.CORSOptions{AllowedOrigins: []string{"https://pos.chainsync.example"}, AllowedMethods: []string{"PUT"}},
+			"OPTIONS", pre("https://pos.chainsync.example", "PUT"), nil, 204, false, map[string]string{"Access-Control-Allow-Headers": absent, "Access-Control-Allow-Methods": "PUT"}},
+		{"preflight: content-type with a non-safelisted value must be allowed", secure.CORSOptions{AllowedOrigins: []string{"https://pos.chainsync.example"}},
+			"OPTIONS", pre("https://pos.chainsync.example", "POST", "content-type"), nil, 403, false, preflightRefused},
 		{"preflight Max-Age capped at 86400", with(func(o *secure.CORSOptions) { o.MaxAge = 72 * time.Hour }),
 			"OPTIONS", pre("https://pos.chainsync.example", "PUT"), nil, 204, false, map[string]string{"Access-Control-Max-Age": "86400"}},
 		{"preflight caching disabled explicitly", with(func(o *secure.CORSOptions) { o.DisablePreflightCache = true }),
@@ -157,6 +172,64 @@ func TestCORSSpec(t *testing.T) {
 	}
 }
 
+// Every response that depends on the origin carries Vary: Origin, whatever
+// the handler inside answers: errors, 304 Not Modified, range errors from
+// http.ServeContent; and an allowed origin keeps its CORS headers on all of
+// them.
+func TestCORSVaryOnEveryResponse(t *testing.T) {
+	modified := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	content := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "receipt.txt", modified, strings.NewReader("receipt 42"))
+	})
+	handlers := []struct {
+		name   string
+		h      http.Handler
+		header map[string]string
+		status int
+	}{
+		{"500 from http.Error", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) }), nil, 500},
+		{"429 with headers set by the handler", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}), nil, 429},
+		{"304 from http.ServeContent", content, map[string]string{"If-Modified-Since": modified.Format(http.TimeFormat)}, 304},
+		{"416 from http.ServeContent", content, map[string]string{"Range": "bytes=100-200"}, 416},
+		{"200 from http.ServeContent", content, nil, 200},
+	}
+	c := secure.MustCORS(chainsyncCORS())
+	for _, hh := range handlers {
+		for _, origin := range []string{"", "https://pos.chainsync.example", "https://s1.shops.chainsync.example", "https://evil.example"} {
+			t.Run(hh.name+"/origin="+origin, func(t *testing.T) {
+				req := httptest.NewRequest("GET", "https://api.chainsync.example/receipt", nil)
+				if origin != "" {
+					req.Header.Set("Origin", origin)
+				}
+				for k, v := range hh.header {
+					req.Header.Set(k, v)
+				}
+				rec := httptest.NewRecorder()
+				c.Handler(hh.h).ServeHTTP(rec, req)
+				if rec.Code != hh.status {
+					t.Fatalf("status %d, want %d", rec.Code, hh.status)
+				}
+				if got := rec.Header().Values("Vary"); len(got) != 1 || got[0] != "Origin" {
+					t.Fatalf("Vary = %q", got)
+				}
+				wantACAO := ""
+				if c.OriginAllowed(origin) {
+					wantACAO = origin
+				}
+				if got := rec.Header().Get("Access-Control-Allow-Origin"); got != wantACAO {
+					t.Fatalf("Access-Control-Allow-Origin = %q, want %q", got, wantACAO)
+				}
+				if wantACAO != "" && rec.Header().Get("Access-Control-Allow-Credentials") != "true" {
+					t.Fatal("credentials header lost")
+				}
+			})
+		}
+	}
+}
+
 func TestCORSVaryAppended(t *testing.T) {
 	c := secure.MustCORS(chainsyncCORS())
 	outer := func(next http.Handler) http.Handler {
@@ -172,6 +245,31 @@ func TestCORSVaryAppended(t *testing.T) {
 		if got := strings.Join(rec.Header()["Vary"], ", "); got != "Accept-Encoding, Origin, Accept-Language" {
 			t.Fatalf("Vary = %q", got)
 		}
+	}
+}
+
+// An outer middleware may put one shared Vary slice with spare capacity on
+// every response; appending Origin must not write into it, or responses
+// would change each other's Vary (and race).
+func TestCORSVaryDoesNotWriteIntoSharedSlice(t *testing.T) {
+	shared := make([]string, 1, 4)
+	shared[0] = "Accept-Encoding"
+	c := secure.MustCORS(chainsyncCORS())
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Vary"] = shared
+		c.Handler(okHandler).ServeHTTP(w, r)
+	})
+	actual := httptest.NewRecorder()
+	h.ServeHTTP(actual, httptest.NewRequest("GET", "/", nil))
+	pre := httptest.NewRequest("OPTIONS", "/", nil)
+	pre.Header.Set("Origin", "https://pos.chainsync.example")
+	pre.Header.Set("Access-Control-Request-Method", "PUT")
+	h.ServeHTTP(httptest.NewRecorder(), pre)
+	if got := strings.Join(actual.Header()["Vary"], ", "); got != "Accept-Encoding, Origin" {
+		t.Fatalf("Vary of the first response became %q", got)
+	}
+	if len(shared) != 1 || shared[:2][1] != "" {
+		t.Fatalf("shared slice written: %q", shared[:2])
 	}
 }
 
@@ -248,6 +346,11 @@ func TestNewCORSErrors(t *testing.T) {
 		{"bare wildcard host", secure.CORSOptions{AllowedOrigins: []string{"https://*"}}, "leftmost label"},
 		{"bad host", secure.CORSOptions{AllowedOrigins: []string{"https://a_b.example"}}, "invalid host"},
 		{"bad method", secure.CORSOptions{AllowedMethods: []string{"GET POST"}}, "invalid method"},
+		{"lowercase standard method (browsers send it uppercase)", secure.CORSOptions{AllowedMethods: []string{"GET", "delete"}}, `"DELETE"`},
+		{"Unicode host (browsers send punycode)", secure.CORSOptions{AllowedOrigins: []string{"https://b\u00fccher.example"}}, "xn--"},
+		{"Unicode wildcard host", secure.CORSOptions{AllowedOrigins: []string{"https://*.b\u00fccher.example"}}, "xn--"},
+		{"trailing dot", secure.CORSOptions{AllowedOrigins: []string{"https://pos.chainsync.example."}}, "trailing dot"},
+		{"wildcard with a trailing dot", secure.CORSOptions{AllowedOrigins: []string{"https://*.chainsync.example."}}, "trailing dot"},
 		{"method *", secure.CORSOptions{AllowedMethods: []string{"*"}}, "list the allowed methods"},
 		{"header *", secure.CORSOptions{AllowedHeaders: []string{"*"}}, "list the allowed headers"},
 		{"bad header", secure.CORSOptions{AllowedHeaders: []string{"X Bad"}}, "invalid header"},
@@ -267,15 +370,23 @@ func TestNewCORSErrors(t *testing.T) {
 	// Insecure origins are accepted with the explicit opt-in, and IPv6
 	// loopback and default ports are normalized.
 	c, err := secure.NewCORS(secure.CORSOptions{
-		AllowedOrigins:                  []string{"http://pos.chainsync.example", "http://[::1]:3000", "HTTPS://Shop.Example:443"},
+		AllowedOrigins: []string{"http://pos.chainsync.example", "http://[::1]:3000", "HTTPS://Shop.Example:443",
+			"HTTPS://*.Stores.ChainSync.Example:443", "https://*.tills.chainsync.example:8443", "https://xn--bcher-kva.example"},
+		AllowedMethods:                  []string{"patch"}, // not normalized by browsers, so sent as written
 		DangerouslyAllowInsecureOrigins: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range []string{"http://pos.chainsync.example", "http://[::1]:3000", "https://shop.example"} {
+	for _, o := range []string{"http://pos.chainsync.example", "http://[::1]:3000", "https://shop.example",
+		"https://a.stores.chainsync.example", "https://a.tills.chainsync.example:8443", "https://xn--bcher-kva.example"} {
 		if !c.OriginAllowed(o) {
 			t.Errorf("%s not allowed", o)
+		}
+	}
+	for _, o := range []string{"https://a.stores.chainsync.example:443", "https://a.tills.chainsync.example"} {
+		if c.OriginAllowed(o) {
+			t.Errorf("%s allowed", o)
 		}
 	}
 	defer func() {

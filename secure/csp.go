@@ -139,19 +139,7 @@ func WebPolicy() CSP {
 }
 
 func (c CSP) put(d Directive, values []string) CSP {
-	dirs := make([]cspDirective, 0, len(c.dirs)+1)
-	replaced := false
-	for _, x := range c.dirs {
-		if x.name == d {
-			x = cspDirective{d, values}
-			replaced = true
-		}
-		dirs = append(dirs, x)
-	}
-	if !replaced {
-		dirs = append(dirs, cspDirective{d, values})
-	}
-	return CSP{dirs: dirs}
+	return CSP{dirs: putEntry(c.dirs, cspDirective{d, values}, func(x cspDirective) bool { return x.name == d })}
 }
 
 func sourcesToStrings(sources []Source) []string {
@@ -186,13 +174,7 @@ func (c CSP) Add(d Directive, sources ...Source) CSP {
 
 // Remove returns a copy of c without directive d.
 func (c CSP) Remove(d Directive) CSP {
-	dirs := make([]cspDirective, 0, len(c.dirs))
-	for _, x := range c.dirs {
-		if x.name != d {
-			dirs = append(dirs, x)
-		}
-	}
-	return CSP{dirs: dirs}
+	return CSP{dirs: removeEntry(c.dirs, func(x cspDirective) bool { return x.name == d })}
 }
 
 // Sources returns the values of directive d and whether it is present.

@@ -64,6 +64,12 @@ type CSRFOptions struct {
 	// signature covers the value it returns, so a token planted by a
 	// sibling subdomain or left from an earlier session does not verify.
 	// Default nil (not bound; the cookie still has to be signed).
+	//
+	// It is called before the wrapped handler runs, with the request as
+	// CSRF sees it: derive the id from the request itself (the session
+	// cookie), or place CSRF inside the middleware that puts the session
+	// in the context. When the id changes (login, logout), the old cookie
+	// stops verifying and the next request that passes gets a new one.
 	SessionID func(*http.Request) string
 	// CookieName is the token cookie. Default "__Host-csrf" (the __Host-
 	// prefix makes browsers refuse it unless Secure, Path=/ and without
@@ -75,7 +81,9 @@ type CSRFOptions struct {
 	HeaderName string
 	// FormField is the form field carrying the token when the header is
 	// absent (application/x-www-form-urlencoded or multipart forms).
-	// Default "csrf_token".
+	// Looking for it parses the body with [http.Request.PostFormValue]
+	// (and its limits), so a handler that streams multipart bodies should
+	// have its clients send the header. Default "csrf_token".
 	FormField string
 
 	// ErrorHandler answers rejected requests (ErrCrossOriginRequest,
@@ -88,11 +96,26 @@ type CSRFOptions struct {
 }
 
 // CSRF rejects cross-site unsafe requests. It is built on
-// [http.CrossOriginProtection]: GET, HEAD and OPTIONS always pass; other
-// methods pass when Sec-Fetch-Site says same-origin or none, or, without
-// it, when Origin matches Host, or when the origin is trusted; requests with
-// neither header pass too (unless RequireToken). The zero CSRF behaves as
-// NewCSRF(CSRFOptions{}). It is safe for concurrent use.
+// [http.CrossOriginProtection] and decides in this order:
+//
+//   - GET, HEAD and OPTIONS always pass, token layer included, so they
+//     must never change state.
+//   - An Origin matched by a subdomain wildcard of TrustCORS passes.
+//   - Sec-Fetch-Site same-origin or none passes; any other value
+//     (same-site, cross-site) is rejected unless the Origin is trusted or
+//     the request matches an InsecureBypassPatterns entry exactly.
+//   - Without Sec-Fetch-Site, an Origin whose host:port equals Host
+//     passes (the scheme is not compared, so an http page of the same
+//     host passes too: send HSTS); another Origin is rejected unless
+//     trusted or bypassed.
+//   - With neither header the request does not come from a browser that
+//     a forging page could drive (or from one so old that it sends no
+//     Origin on a POST, such as Firefox before version 70): it
+//     passes, unless RequireToken, which then asks for a valid token
+//     (bypass patterns excepted).
+//
+// The zero CSRF behaves as NewCSRF(CSRFOptions{}). It is safe for
+// concurrent use.
 type CSRF struct {
 	cop       *http.CrossOriginProtection
 	cors      *CORS // wildcard origins trusted
@@ -106,8 +129,9 @@ type CSRF struct {
 	onError   ErrorHandler
 	logger    *slog.Logger
 
-	macs   sync.Pool // hash.Hash keyed with key, reused across requests
-	prefix []byte    // tokenContext
+	macs       sync.Pool // hash.Hash keyed with key, reused across requests
+	prefix     []byte    // tokenContext
+	varyCookie []string
 
 	ready bool       // built by NewCSRF
 	zero  lazy[CSRF] // the defaults, for a zero CSRF
@@ -141,6 +165,7 @@ func NewCSRF(o CSRFOptions) (*CSRF, error) {
 		}
 	}
 	if o.TrustCORS != nil {
+		o.TrustCORS = o.TrustCORS.resolve()
 		if o.TrustCORS.any {
 			return nil, optionsError(`CSRF: TrustCORS: the CORS configuration allows any origin ("*"); trusting it would turn CSRF protection off`)
 		}
@@ -180,6 +205,7 @@ func NewCSRF(o CSRFOptions) (*CSRF, error) {
 		}
 		c.key = append([]byte(nil), o.TokenKey...)
 		c.prefix = []byte(tokenContext)
+		c.varyCookie = one("Cookie")
 	} else if len(o.TokenKey) > 0 {
 		return nil, optionsError("CSRF: TokenKey is set but RequireToken is false")
 	}
@@ -201,9 +227,20 @@ func addBypass(cop *http.CrossOriginProtection, mux *http.ServeMux, pattern stri
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	mux.Handle(pattern, http.NotFoundHandler())
+	mux.Handle(pattern, bypassMark{})
 	cop.AddInsecureBypassPattern(pattern)
 	return nil
+}
+
+// bypassMark is the handler registered for bypass patterns. A request is
+// exempt only when the mux returns it: for a request it would redirect
+// (a missing trailing slash, an unclean path) the mux returns a redirect
+// handler, and that request is checked like any other, as
+// [http.CrossOriginProtection] does.
+type bypassMark struct{}
+
+func (bypassMark) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.WriteHeader(http.StatusNotFound)
 }
 
 // MustCSRF is like [NewCSRF] but panics on invalid options. Use it for
@@ -249,7 +286,7 @@ func (c *CSRF) check(r *http.Request, cookieToken []byte) error {
 		return nil
 	}
 	if c.bypass != nil {
-		if _, pattern := c.bypass.Handler(r); pattern != "" {
+		if h, _ := c.bypass.Handler(r); h == (bypassMark{}) {
 			return nil
 		}
 	}
@@ -270,30 +307,33 @@ func (c *CSRF) check(r *http.Request, cookieToken []byte) error {
 }
 
 // Handler returns next wrapped with the protection. With RequireToken, a
-// request without a valid token cookie gets one (Set-Cookie) when its
-// method is safe, and the handler can read the token with [CSRFToken].
+// request that passes without a valid token cookie gets one (Set-Cookie),
+// the handler can read the token with [CSRFToken], and every response
+// carries Vary: Cookie, since a page holding the token depends on it.
 func (c *CSRF) Handler(next http.Handler) http.Handler {
 	c = c.resolve()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var raw []byte
+		valid := false
 		if c.token {
-			var ok bool
-			raw, ok = c.readCookie(r)
-			if !ok && safeMethod(r.Method) {
-				raw = make([]byte, tokenLen)
-				_, _ = rand.Read(raw)
-				http.SetCookie(w, &http.Cookie{
-					Name: c.cookie, Value: c.cookieValue(r, raw), Path: "/",
-					HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode,
-				})
-			}
+			// Pages render CSRFToken, which depends on the cookie.
+			addVary(w.Header(), c.varyCookie)
+			raw, valid = c.readCookie(r)
 		}
 		if err := c.check(r, raw); err != nil {
 			c.logger.DebugContext(r.Context(), "secure: CSRF check failed", "error", err, "method", r.Method, "path", r.URL.Path)
 			c.onError(w, r, err)
 			return
 		}
-		if raw != nil {
+		if c.token {
+			if !valid {
+				raw = make([]byte, tokenLen)
+				_, _ = rand.Read(raw) // crypto/rand.Read never fails
+				http.SetCookie(w, &http.Cookie{
+					Name: c.cookie, Value: c.cookieValue(r, raw), Path: "/",
+					HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode,
+				})
+			}
 			r = r.WithContext(context.WithValue(r.Context(), csrfKey{}, &csrfState{raw: raw}))
 		}
 		next.ServeHTTP(w, r)
@@ -358,13 +398,21 @@ func (c *CSRF) cookieValue(r *http.Request, raw []byte) string {
 	return base64.RawURLEncoding.EncodeToString(raw) + "." + base64.RawURLEncoding.EncodeToString(c.mac(r, raw, nil))
 }
 
-// readCookie returns the raw token of a valid cookie.
+// readCookie returns the raw token of the first valid cookie of the
+// configured name.
 func (c *CSRF) readCookie(r *http.Request) ([]byte, bool) {
-	ck, err := r.Cookie(c.cookie)
-	if err != nil {
-		return nil, false
+	for _, ck := range r.CookiesNamed(c.cookie) {
+		if raw, ok := c.verifyCookie(r, ck.Value); ok {
+			return raw, true
+		}
 	}
-	t, s, ok := strings.Cut(ck.Value, ".")
+	return nil, false
+}
+
+// verifyCookie returns the raw token of a cookie value whose signature
+// verifies.
+func (c *CSRF) verifyCookie(r *http.Request, value string) ([]byte, bool) {
+	t, s, ok := strings.Cut(value, ".")
 	enc := base64.RawURLEncoding
 	if !ok || enc.DecodedLen(len(t)) != tokenLen || enc.DecodedLen(len(s)) != sha256.Size {
 		return nil, false
@@ -384,3 +432,32 @@ func (c *CSRF) readCookie(r *http.Request) ([]byte, bool) {
 	}
 	return raw, true
 }
+
+// String describes the options with TokenKey redacted, so that printing
+// them by mistake does not leak the key.
+func (o CSRFOptions) String() string {
+	return fmt.Sprintf("secure.CSRFOptions{TrustedOrigins: %q, RequireToken: %t, TokenKey: [redacted, %d bytes], ...}",
+		o.TrustedOrigins, o.RequireToken, len(o.TokenKey))
+}
+
+// GoString is like String, so %#v does not print the key either.
+func (o CSRFOptions) GoString() string { return o.String() }
+
+// LogValue is String, for log/slog handlers (the JSON one would otherwise
+// encode TokenKey).
+func (o CSRFOptions) LogValue() slog.Value { return slog.StringValue(o.String()) }
+
+// String describes the middleware without its token key.
+func (c *CSRF) String() string {
+	c = c.resolve()
+	if !c.token {
+		return "secure.CSRF(token layer off)"
+	}
+	return fmt.Sprintf("secure.CSRF(token layer on, cookie %q, header %q, TokenKey [redacted, %d bytes])", c.cookie, c.header, len(c.key))
+}
+
+// GoString is like String.
+func (c *CSRF) GoString() string { return c.String() }
+
+// LogValue is String, for log/slog handlers.
+func (c *CSRF) LogValue() slog.Value { return slog.StringValue(c.String()) }

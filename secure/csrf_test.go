@@ -2,11 +2,15 @@ package secure_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,6 +46,11 @@ func TestCSRFSpec(t *testing.T) {
 		{"old browser: Origin matches Host", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "https://api.chainsync.example"}, 200},
 		{"old browser: Origin differs from Host", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "https://evil.example"}, 403},
 		{"no browser headers: not a browser, passes", secure.CSRFOptions{}, "POST", "/", nil, 200},
+		{"unknown Sec-Fetch-Site value rejected", secure.CSRFOptions{}, "POST", "/", hdrs{"Sec-Fetch-Site": "bogus"}, 403},
+		{"Sec-Fetch-Site wins over a matching Origin", secure.CSRFOptions{}, "POST", "/", hdrs{"Sec-Fetch-Site": "cross-site", "Origin": "https://api.chainsync.example"}, 403},
+		{"old browser: Origin null rejected", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "null"}, 403},
+		{"old browser: Origin of another port rejected", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "https://api.chainsync.example:8443"}, 403},
+		{"old browser: the scheme is not compared (send HSTS)", secure.CSRFOptions{}, "POST", "/", hdrs{"Origin": "http://api.chainsync.example"}, 200},
 		{"trusted origin (normalized) passes cross-site", trusted, "POST", "/", hdrs{"Sec-Fetch-Site": "cross-site", "Origin": "https://admin.chainsync.example"}, 200},
 		{"trusted origin is exact", trusted, "POST", "/", hdrs{"Sec-Fetch-Site": "cross-site", "Origin": "https://admin.chainsync.example:8443"}, 403},
 		{"CORS exact origin trusted", withCORS, "POST", "/", hdrs{"Sec-Fetch-Site": "cross-site", "Origin": "https://pos.chainsync.example"}, 200},
@@ -256,6 +265,112 @@ func TestCSRFToken(t *testing.T) {
 	}
 }
 
+// A request that ServeMux would only redirect to a bypass pattern (missing
+// trailing slash, unclean path) is not exempt from the token layer, as in
+// http.CrossOriginProtection since the fix for CVE-2025-47910.
+func TestCSRFTokenBypassOnlyExactMatches(t *testing.T) {
+	c := secure.MustCSRF(secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey,
+		InsecureBypassPatterns: []string{"POST /webhooks/", "POST /hooks/payments"}})
+	tests := []struct {
+		name, path string
+		want       error
+	}{
+		{"pattern with trailing slash", "/webhooks/payments", nil},
+		{"exact pattern", "/hooks/payments", nil},
+		{"redirect to add a trailing slash", "/webhooks", secure.ErrCSRFTokenMissing},
+		{"unclean path cleaned into the pattern", "/pay/../webhooks/payments", secure.ErrCSRFTokenMissing},
+		{"double slash cleaned into the pattern", "//hooks/payments", secure.ErrCSRFTokenMissing},
+		{"dot segment cleaned into the pattern", "/hooks/./payments", secure.ErrCSRFTokenMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "https://api.chainsync.example/", nil)
+			req.URL.Path = tt.path
+			err := c.Check(req)
+			if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Fatalf("Check(POST %s) = %v, want %v", tt.path, err, tt.want)
+			}
+			// The standard library agrees when the request is cross-site.
+			cop := http.NewCrossOriginProtection()
+			cop.AddInsecureBypassPattern("POST /webhooks/")
+			cop.AddInsecureBypassPattern("POST /hooks/payments")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			if stdErr := cop.Check(req); (stdErr == nil) != (tt.want == nil) {
+				t.Fatalf("http.CrossOriginProtection disagrees: %v", stdErr)
+			}
+		})
+	}
+}
+
+// The token layer issues its cookie on any request that passes without a
+// valid one (a page rendered in answer to a same-origin POST needs a token
+// too), never on a rejected request; every response varies on Cookie.
+func TestCSRFTokenIssuance(t *testing.T) {
+	c := secure.MustCSRF(secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey})
+	var token string
+	h := c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { token = secure.CSRFToken(r.Context()) }))
+	tests := []struct {
+		name       string
+		method     string
+		header     map[string]string
+		wantStatus int
+		wantCookie bool
+	}{
+		{"GET without a cookie", "GET", nil, 200, true},
+		{"HEAD without a cookie", "HEAD", nil, 200, true},
+		{"OPTIONS without a cookie", "OPTIONS", nil, 200, true},
+		{"same-origin POST without a cookie", "POST", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200, true},
+		{"POST from an old browser without a cookie is rejected", "POST", nil, 403, false},
+		{"cross-site POST is rejected", "POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			token = ""
+			req := httptest.NewRequest(tt.method, "https://api.chainsync.example/", nil)
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			cookies := rec.Result().Cookies()
+			if rec.Code != tt.wantStatus || (len(cookies) == 1) != tt.wantCookie || len(cookies) > 1 {
+				t.Fatalf("status %d cookies %v; want %d cookie %v", rec.Code, cookies, tt.wantStatus, tt.wantCookie)
+			}
+			if tt.wantCookie && token == "" {
+				t.Fatal("cookie issued but CSRFToken is empty")
+			}
+			if vary := rec.Header().Values("Vary"); !slices.Contains(vary, "Cookie") {
+				t.Fatalf("Vary = %q", vary)
+			}
+		})
+	}
+}
+
+// A second cookie of the same name (planted by a sibling host when the
+// name lacks the __Host- prefix, or left on another path) does not hide the
+// valid one.
+func TestCSRFTokenSeveralCookies(t *testing.T) {
+	o := secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey, CookieName: "csrf"}
+	tc := newTokenClient(t, o)
+	for _, order := range []string{"planted first", "planted last"} {
+		t.Run(order, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "https://api.chainsync.example/pay", nil)
+			planted := &http.Cookie{Name: "csrf", Value: "planted.value"}
+			if order == "planted first" {
+				req.AddCookie(planted)
+				req.AddCookie(tc.cookie)
+			} else {
+				req.AddCookie(tc.cookie)
+				req.AddCookie(planted)
+			}
+			req.Header.Set("X-CSRF-Token", tc.token)
+			if err := secure.MustCSRF(o).Check(req); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 func TestCSRFTokenBoundToSession(t *testing.T) {
 	session := "session-a"
 	o := secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey, SessionID: func(*http.Request) string { return session }}
@@ -266,6 +381,16 @@ func TestCSRFTokenBoundToSession(t *testing.T) {
 	session = "session-b"
 	if rec := tc.do("POST", "/pay", map[string]string{"X-CSRF-Token": tc.token}, ""); rec.Code != 403 {
 		t.Fatalf("token of another session accepted: %d", rec.Code)
+	}
+	// The next page of the new session gets a cookie bound to it.
+	rec := tc.do("GET", "/form", nil, "")
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 || cookies[0].Value == tc.cookie.Value {
+		t.Fatalf("no new cookie for the new session: %v", cookies)
+	}
+	tc.cookie = cookies[0]
+	if rec := tc.do("POST", "/pay", map[string]string{"X-CSRF-Token": tc.token}, ""); rec.Code != 200 {
+		t.Fatalf("new session, new token: %d", rec.Code)
 	}
 }
 
@@ -338,4 +463,62 @@ func FuzzCSRFToken(f *testing.F) {
 			t.Fatalf("made-up token %q accepted", token)
 		}
 	})
+}
+
+// FuzzCSRFCookie sends arbitrary Cookie headers with an arbitrary token
+// (ISSUED and TOKEN stand for the cookie and a token this process issued,
+// which differ from run to run): a request passes only when one of its
+// cookies is exactly the issued one; nothing panics.
+func FuzzCSRFCookie(f *testing.F) {
+	c := secure.MustCSRF(secure.CSRFOptions{RequireToken: true, TokenKey: tokenKey})
+	var token string
+	rec := httptest.NewRecorder()
+	c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { token = secure.CSRFToken(r.Context()) })).
+		ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	issued := rec.Result().Cookies()[0].Value
+	f.Add("ISSUED", "TOKEN")
+	f.Add("ISSUEDx", "TOKEN")
+	f.Add("x; __Host-csrf=ISSUED", "TOKEN")
+	f.Add(strings.Repeat("A", 43)+"."+strings.Repeat("A", 43), "TOKEN")
+	f.Add(".", "")
+	f.Fuzz(func(t *testing.T, cookie, sent string) {
+		req := httptest.NewRequest("POST", "/", nil)
+		req.Header.Set("Cookie", "__Host-csrf="+strings.ReplaceAll(cookie, "ISSUED", issued))
+		req.Header.Set("X-CSRF-Token", strings.ReplaceAll(sent, "TOKEN", token))
+		if err := c.Check(req); err != nil {
+			return
+		}
+		for _, ck := range req.CookiesNamed("__Host-csrf") {
+			if ck.Value == issued {
+				return
+			}
+		}
+		t.Fatalf("Cookie %q accepted", req.Header.Get("Cookie"))
+	})
+}
+
+// Printing the middleware or its options, by mistake or in a log, never
+// shows the token key.
+func TestCSRFNeverPrintsTheKey(t *testing.T) {
+	key := []byte("0123456789abcdefghijklmnopqrstuvwxyz")
+	o := secure.CSRFOptions{RequireToken: true, TokenKey: key, TrustedOrigins: []string{"https://admin.chainsync.example"}}
+	c := secure.MustCSRF(o)
+	var text, js bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, nil)).Info("config", "options", o, "csrf", c)
+	slog.New(slog.NewJSONHandler(&js, nil)).Info("config", "options", o, "csrf", c)
+	for _, printed := range []string{
+		fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), o.String(),
+		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), c.String(),
+		fmt.Sprintf("%v", &o), text.String(), js.String(),
+	} {
+		for _, leak := range []string{string(key), fmt.Sprint(key), fmt.Sprintf("%x", key), fmt.Sprintf("%#v", key)[len("[]byte{"):30],
+			base64.StdEncoding.EncodeToString(key)[:20]} {
+			if strings.Contains(printed, leak) {
+				t.Fatalf("%q shows the key", printed)
+			}
+		}
+		if !strings.Contains(printed, "redacted") {
+			t.Fatalf("%q does not say the key is redacted", printed)
+		}
+	}
 }

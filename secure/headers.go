@@ -177,8 +177,17 @@ type nonceKey struct{}
 // base64url (22 letters, digits, '-' and '_'), which html/template writes
 // into an attribute unescaped.
 func Nonce(ctx context.Context) string {
-	s, _ := ctx.Value(nonceKey{}).(string)
-	return s
+	if st, _ := ctx.Value(nonceKey{}).(*nonceState); st != nil {
+		return st.nonce
+	}
+	return ""
+}
+
+// nonceState is the per-request value of a nonce policy, one allocation
+// holding the header line and the nonce (a substring of it).
+type nonceState struct {
+	header [1]string
+	nonce  string
 }
 
 func referrerPolicies() []string {
@@ -267,6 +276,9 @@ func NewHeaders(o HeadersOptions) (*Headers, error) {
 	}
 
 	// Strict-Transport-Security.
+	if o.HSTSPreload && omit[headerHSTS] {
+		return nil, optionsError("HSTSPreload asks for HSTS, which DisableHSTS or Omit turns off")
+	}
 	if !omit[headerHSTS] {
 		maxAge := o.HSTSMaxAge
 		if maxAge == 0 {
@@ -425,44 +437,51 @@ func (h *Headers) Handler(next http.Handler) http.Handler {
 			}
 		}
 		if h.nonceParts != nil {
-			nonce := newNonce()
-			hdr[h.nonceHeader] = []string{h.withNonce(nonce)}
-			r = r.WithContext(context.WithValue(r.Context(), nonceKey{}, nonce))
+			st := h.newNonceState()
+			hdr[h.nonceHeader] = st.header[:1:1]
+			r = r.WithContext(context.WithValue(r.Context(), nonceKey{}, st))
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-func newNonce() string {
+// nonceLen is the length of a nonce: 128 random bits in unpadded base64url.
+const nonceLen = 22
+
+// newNonceState draws a nonce and writes the policy with it.
+func (h *Headers) newNonceState() *nonceState {
 	var raw [16]byte
 	_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails
-	var enc [22]byte
+	var enc [nonceLen]byte
 	base64.RawURLEncoding.Encode(enc[:], raw[:])
-	return string(enc[:])
-}
-
-func (h *Headers) withNonce(nonce string) string {
-	n := 0
+	n := (len(h.nonceParts) - 1) * len("'nonce-"+"'"+string(enc[:]))
 	for _, p := range h.nonceParts {
 		n += len(p)
 	}
-	n += (len(h.nonceParts) - 1) * (len("'nonce-'") + len(nonce))
 	var b strings.Builder
 	b.Grow(n)
+	at := 0
 	for i, p := range h.nonceParts {
 		if i > 0 {
 			b.WriteString("'nonce-")
-			b.WriteString(nonce)
+			at = b.Len()
+			b.Write(enc[:])
 			b.WriteByte('\'')
 		}
 		b.WriteString(p)
 	}
-	return b.String()
+	st := &nonceState{}
+	st.header[0] = b.String()
+	st.nonce = st.header[0][at : at+nonceLen]
+	return st
 }
 
 func (h *Headers) hostAllowed(host string) bool {
 	name := host
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		if port := host[i+1:]; port != "" && !isDigits(port) {
+			return false // not host[:port]
+		}
 		name = host[:i]
 	}
 	for _, a := range h.hosts {
@@ -488,7 +507,11 @@ func (h *Headers) redirectHTTPS(w http.ResponseWriter, r *http.Request) {
 	if h.httpsPort != "" {
 		host += ":" + h.httpsPort
 	}
-	http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+	uri := r.URL.RequestURI()
+	if !strings.HasPrefix(uri, "/") { // OPTIONS *
+		uri = "/"
+	}
+	http.Redirect(w, r, "https://"+host+uri, http.StatusPermanentRedirect)
 }
 
 // validReportURL: browsers only deliver reports to potentially trustworthy

@@ -2,12 +2,14 @@ package secure_test
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +118,8 @@ func TestHeadersSpec(t *testing.T) {
 			func(r *http.Request) { r.Host = "API.chainsync.example:8443" }, 200, nil},
 		{"allowed host with port must match the port", secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example:8443"}},
 			func(r *http.Request) { r.Host = "api.chainsync.example:9999" }, 400, map[string]string{"Content-Type": "application/problem+json", "X-Frame-Options": "DENY"}},
+		{"Host with a port that is not a number gets 400", secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example"}},
+			func(r *http.Request) { r.Host = "api.chainsync.example:]0" }, 400, map[string]string{"Content-Type": "application/problem+json"}},
 		{"unknown host gets 400, not 500", secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example"}},
 			func(r *http.Request) { r.Host = "evil.example" }, 400, map[string]string{"Content-Type": "application/problem+json"}},
 		{"redirect HTTP to HTTPS with 308", secure.HeadersOptions{RedirectHTTPS: true},
@@ -131,6 +135,9 @@ func TestHeadersSpec(t *testing.T) {
 		{"redirect when an untrusted peer claims HTTPS", secure.HeadersOptions{RedirectHTTPS: true, TrustedProxies: proxies("10.0.0.0/8")},
 			func(r *http.Request) { r.RemoteAddr = "203.0.113.9:4000"; r.Header.Set("X-Forwarded-Proto", "https") }, 308,
 			map[string]string{"Location": "https://api.chainsync.example/path"}},
+		{"redirect of OPTIONS * goes to the root", secure.HeadersOptions{RedirectHTTPS: true},
+			func(r *http.Request) { r.Method = "OPTIONS"; r.URL.Path = "*"; r.RequestURI = "*" }, 308,
+			map[string]string{"Location": "https://api.chainsync.example/"}},
 		{"host checked before redirect", secure.HeadersOptions{RedirectHTTPS: true, AllowedHosts: []string{"api.chainsync.example"}},
 			func(r *http.Request) { r.Host = "evil.example" }, 400, map[string]string{"Location": absent}},
 	}
@@ -181,6 +188,9 @@ func TestHeadersNonce(t *testing.T) {
 		if m[1] != seen[i] || m[2] != seen[i] {
 			t.Fatalf("header nonces %q %q, Nonce(ctx) %q", m[1], m[2], seen[i])
 		}
+		if raw, err := base64.RawURLEncoding.DecodeString(seen[i]); err != nil || len(raw) != 16 {
+			t.Fatalf("nonce %q is not 128 bits of base64url (%v)", seen[i], err)
+		}
 	}
 	if seen[0] == seen[1] {
 		t.Fatal("the same nonce on two requests")
@@ -220,6 +230,8 @@ func TestNewHeadersErrors(t *testing.T) {
 	}{
 		{"preload needs a year", secure.HeadersOptions{HSTSPreload: true, HSTSMaxAge: 180 * 24 * time.Hour}, "HSTSPreload requires"},
 		{"preload needs subdomains", secure.HeadersOptions{HSTSPreload: true, HSTSExcludeSubDomains: true}, "HSTSPreload requires"},
+		{"preload with HSTS disabled", secure.HeadersOptions{HSTSPreload: true, DisableHSTS: true}, "HSTSPreload"},
+		{"preload with HSTS omitted", secure.HeadersOptions{HSTSPreload: true, Omit: []string{"Strict-Transport-Security"}}, "HSTSPreload"},
 		{"HSTS max-age below a second", secure.HeadersOptions{HSTSMaxAge: time.Millisecond}, "HSTSMaxAge"},
 		{"negative HSTS max-age", secure.HeadersOptions{HSTSMaxAge: -time.Hour}, "HSTSMaxAge"},
 		{"bad X-Frame-Options", secure.HeadersOptions{FrameOptions: "ALLOW-FROM https://a.example"}, "FrameOptions"},
@@ -274,5 +286,93 @@ func TestHeadersSharedValuesNotAliased(t *testing.T) {
 	h.Handler(okHandler).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if got := rec.Header()["X-Frame-Options"]; len(got) != 1 || got[0] != "DENY" {
 		t.Fatalf("second response %q", got)
+	}
+}
+
+// FuzzAllowedHosts sends arbitrary Host values: only the configured host,
+// in any ASCII case, with or without a (numeric) port, is served; everything else is
+// 400 problem+json, never a panic or a 5xx.
+func FuzzAllowedHosts(f *testing.F) {
+	for _, s := range []string{"api.chainsync.example", "API.chainsync.example:8443", "api.chainsync.example.", "evil.example",
+		"api.chainsync.example@evil.example", "[::1]:80", "", ":", "api.chainsync.\u212aexample", "api.chainsync.example:"} {
+		f.Add(s)
+	}
+	h := secure.MustHeaders(secure.HeadersOptions{AllowedHosts: []string{"api.chainsync.example"}}).Handler(okHandler)
+	f.Fuzz(func(t *testing.T, host string) {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		name := host
+		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+			name = host[:i]
+			if strings.Trim(host[i+1:], "0123456789") != "" {
+				name = "" // not a port
+			}
+		}
+		want := 400
+		if asciiLower(name) == "api.chainsync.example" {
+			want = 200
+		}
+		if rec.Code != want {
+			t.Fatalf("Host %q: status %d, want %d", host, rec.Code, want)
+		}
+	})
+}
+
+// The web-page preset over HTTPS sends every header helmet v8 sends by
+// default, each with helmet's value or a stricter one, and a CSP whose
+// every helmet directive is present with a subset of helmet's sources.
+func TestHelmetV8Parity(t *testing.T) {
+	helmet := map[string]string{
+		"Content-Security-Policy": "default-src 'self'; base-uri 'self'; font-src 'self' https: data:; form-action 'self'; " +
+			"frame-ancestors 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; " +
+			"style-src 'self' https: 'unsafe-inline'; upgrade-insecure-requests",
+		"Cross-Origin-Opener-Policy":        "same-origin",
+		"Cross-Origin-Resource-Policy":      "same-origin",
+		"Origin-Agent-Cluster":              "?1",
+		"Referrer-Policy":                   "no-referrer",
+		"Strict-Transport-Security":         "max-age=31536000; includeSubDomains",
+		"X-Content-Type-Options":            "nosniff",
+		"X-DNS-Prefetch-Control":            "off",
+		"X-Download-Options":                "noopen",
+		"X-Frame-Options":                   "SAMEORIGIN",
+		"X-Permitted-Cross-Domain-Policies": "none",
+		"X-XSS-Protection":                  "0",
+	}
+	stricter := map[string]string{"X-Frame-Options": "DENY"}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "https://pos.chainsync.example/", nil)
+	secure.MustHeaders(secure.WebPageHeaders()).Handler(okHandler).ServeHTTP(rec, req)
+	for name, want := range helmet {
+		t.Run(name, func(t *testing.T) {
+			got := rec.Header().Values(name)
+			if len(got) != 1 {
+				t.Fatalf("%s = %q, want one line", name, got)
+			}
+			if name != "Content-Security-Policy" {
+				if got[0] != want && got[0] != stricter[name] {
+					t.Fatalf("%s = %q, want %q", name, got[0], want)
+				}
+				return
+			}
+			ours, err := secure.ParseCSP(got[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs, _ := secure.ParseCSP(want)
+			for _, d := range theirs.Directives() {
+				allowed, _ := theirs.Sources(d)
+				mine, ok := ours.Sources(d)
+				if !ok {
+					t.Fatalf("directive %s missing", d)
+				}
+				for _, s := range mine {
+					if s != secure.None && !slices.Contains(allowed, s) {
+						t.Errorf("%s allows %s, which helmet does not", d, s)
+					}
+				}
+			}
+		})
 	}
 }

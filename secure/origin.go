@@ -80,7 +80,7 @@ func parseOriginPattern(s string) (originPattern, error) {
 		return originPattern{}, fmt.Errorf("origin %q: want scheme://host[:port]", s)
 	}
 	if strings.HasPrefix(rest, "*.") {
-		exact, err := normalizeOrigin(scheme + "://" + rest[2:])
+		exact, err := checkOrigin(scheme+"://"+rest[2:], s)
 		if err != nil {
 			return originPattern{}, err
 		}
@@ -116,14 +116,19 @@ func parseOriginPattern(s string) (originPattern, error) {
 
 // normalizeOrigin validates an exact origin scheme://host[:port] and
 // returns it as browsers serialize it.
-func normalizeOrigin(s string) (string, error) {
+func normalizeOrigin(s string) (string, error) { return checkOrigin(s, s) }
+
+// checkOrigin is normalizeOrigin, with shown as the origin named in errors
+// (the configured pattern, for a wildcard).
+func checkOrigin(s, shown string) (string, error) {
 	if strings.Contains(s, "*") {
-		return "", fmt.Errorf("origin %q: '*' is allowed only as the whole leftmost label (https://*.chainsync.example)", s)
+		return "", fmt.Errorf("origin %q: '*' is allowed only as the whole leftmost label (https://*.chainsync.example)", shown)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("origin %q: %v", s, err)
+		return "", fmt.Errorf("origin %q: %v", shown, err)
 	}
+	s = shown
 	switch {
 	case u.Scheme == "" || u.Opaque != "":
 		return "", fmt.Errorf("origin %q: want scheme://host[:port]", s)
@@ -144,6 +149,10 @@ func normalizeOrigin(s string) (string, error) {
 		host = "[" + a.String() + "]"
 	} else if a, err := netip.ParseAddr(host); err == nil {
 		host = a.String()
+	} else if !isASCII(host) {
+		return "", fmt.Errorf("origin %q: write an internationalized host name in its ASCII form (xn--...), as browsers send it", s)
+	} else if strings.HasSuffix(host, ".") {
+		return "", fmt.Errorf("origin %q: a trailing dot makes an origin of its own, which browsers send only for URLs written with it; drop the dot", s)
 	} else if !isDNSLabels(host) || isDigits(host[strings.LastIndexByte(host, '.')+1:]) {
 		// A numeric last label would make a browser read the host as an
 		// IPv4 address in some other notation.
@@ -170,6 +179,15 @@ func isLoopbackHost(h string) bool {
 	}
 	a, err := netip.ParseAddr(h)
 	return err == nil && a.IsLoopback()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isDigits(s string) bool {

@@ -39,19 +39,7 @@ func DefaultPermissionsPolicy() PermissionsPolicy {
 }
 
 func (p PermissionsPolicy) put(feature string, allow []string) PermissionsPolicy {
-	entries := make([]permEntry, 0, len(p.entries)+1)
-	replaced := false
-	for _, e := range p.entries {
-		if e.feature == feature {
-			e = permEntry{feature, allow}
-			replaced = true
-		}
-		entries = append(entries, e)
-	}
-	if !replaced {
-		entries = append(entries, permEntry{feature, allow})
-	}
-	return PermissionsPolicy{entries: entries}
+	return PermissionsPolicy{entries: putEntry(p.entries, permEntry{feature, allow}, func(e permEntry) bool { return e.feature == feature })}
 }
 
 // Deny returns a copy of p in which each feature is disabled everywhere
@@ -72,13 +60,7 @@ func (p PermissionsPolicy) Allow(feature string, allowlist ...string) Permission
 
 // Remove returns a copy of p without feature, so the browser default applies.
 func (p PermissionsPolicy) Remove(feature string) PermissionsPolicy {
-	entries := make([]permEntry, 0, len(p.entries))
-	for _, e := range p.entries {
-		if e.feature != feature {
-			entries = append(entries, e)
-		}
-	}
-	return PermissionsPolicy{entries: entries}
+	return PermissionsPolicy{entries: removeEntry(p.entries, func(e permEntry) bool { return e.feature == feature })}
 }
 
 // IsZero reports whether p has no features.

@@ -149,3 +149,32 @@ func (l *lazy[T]) get(build func() *T) *T {
 	l.once.Do(func() { l.v = build() })
 	return l.v
 }
+
+// putEntry returns a copy of entries in which the entry that is same is
+// replaced by e, in place, or e appended when there is none. Policies are
+// built by copying, so that presets can be shared and extended.
+func putEntry[T any](entries []T, e T, same func(T) bool) []T {
+	out := make([]T, 0, len(entries)+1)
+	replaced := false
+	for _, x := range entries {
+		if same(x) {
+			x, replaced = e, true
+		}
+		out = append(out, x)
+	}
+	if !replaced {
+		out = append(out, e)
+	}
+	return out
+}
+
+// removeEntry returns a copy of entries without those that are drop.
+func removeEntry[T any](entries []T, drop func(T) bool) []T {
+	out := make([]T, 0, len(entries))
+	for _, x := range entries {
+		if !drop(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -86,6 +86,15 @@ func TestZeroValues(t *testing.T) {
 		t.Fatalf("zero CORS: %v", rec.Header())
 	}
 
+	// A zero CORS trusted by CSRF trusts nothing.
+	withZeroCORS := secure.MustCSRF(secure.CSRFOptions{TrustCORS: &secure.CORS{}})
+	req = httptest.NewRequest("POST", "https://api.chainsync.example/", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://pos.chainsync.example")
+	if withZeroCORS.Check(req) == nil {
+		t.Fatal("CSRF trusting a zero CORS let a cross-site request through")
+	}
+
 	var csrf secure.CSRF
 	req = httptest.NewRequest("POST", "/", nil)
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
