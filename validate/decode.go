@@ -299,11 +299,16 @@ func decodeError(body []byte, err error) *Error {
 			fe.Code, fe.Message = CodeSyntax, "unexpected end of JSON input"
 			return invalid(ErrSyntax, fe)
 		}
-		if i := invalidUTF8(body); i >= 0 {
-			fe.Code, fe.Message, fe.Offset = CodeInvalidUTF8, "must be valid UTF-8", int64(i)
+		// The decoder stops at the first bad byte: look at what is there
+		// rather than at the wording of its error.
+		switch at := body[min(max(syn.ByteOffset, 0), int64(len(body))):]; {
+		case syn.ByteOffset == 0 && bytes.HasPrefix(at, []byte("\xef\xbb\xbf")):
+			fe.Code, fe.Message = CodeSyntax, "must not start with a byte order mark"
+			return invalid(ErrSyntax, fe)
+		case startsInvalidUTF8(at):
+			fe.Code, fe.Message = CodeInvalidUTF8, "must be valid UTF-8"
 			return invalid(ErrInvalidUTF8, fe)
-		}
-		if strings.Contains(syn.Err.Error(), "surrogate") {
+		case startsSurrogateEscape(at):
 			fe.Code, fe.Message = CodeInvalidUTF8, "must be valid UTF-8 (lone surrogate escape)"
 			return invalid(ErrInvalidUTF8, fe)
 		}
@@ -345,20 +350,24 @@ func valueEnd(body []byte) int {
 	return int(d.InputOffset())
 }
 
-// invalidUTF8 returns the offset of the first invalid UTF-8 byte, or -1.
-func invalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i
-		}
-		i += n
+// startsInvalidUTF8 reports whether b starts with a byte that does not
+// begin a valid UTF-8 sequence.
+func startsInvalidUTF8(b []byte) bool {
+	if len(b) == 0 || b[0] < utf8.RuneSelf {
+		return false
 	}
-	return -1
+	r, n := utf8.DecodeRune(b)
+	return r == utf8.RuneError && n == 1
+}
+
+// startsSurrogateEscape reports whether b starts with a \uXXXX escape of a
+// UTF-16 surrogate half (U+D800 to U+DFFF).
+func startsSurrogateEscape(b []byte) bool {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return false
+	}
+	v, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	return err == nil && v >= 0xd800 && v <= 0xdfff
 }
 
 var (

@@ -99,6 +99,14 @@ func TestJSONDecodingFailures(t *testing.T) {
 		{"invalid UTF-8", "application/json", "{\"note\":\"caf\xe9\"}", 400, bad400("note", "invalid_utf8", "must be valid UTF-8", 12)},
 		{"invalid UTF-8 in name", "application/json", "{\"n\xffte\":\"x\"}", 400, bad400("", "invalid_utf8", "must be valid UTF-8", 3)},
 		{"lone surrogate", "application/json", `{"note":"\ud800"}`, 400, bad400("note", "invalid_utf8", "must be valid UTF-8 (lone surrogate escape)", 9)},
+		{"lone low surrogate", "application/json", `{"note":"ok \udc00"}`, 400, bad400("note", "invalid_utf8", "must be valid UTF-8 (lone surrogate escape)", 12)},
+		{"high surrogate without its pair", "application/json", `{"note":"\ud800\u0041"}`, 400, bad400("note", "invalid_utf8", "must be valid UTF-8 (lone surrogate escape)", 9)},
+		{"lone surrogate in name", "application/json", `{"\ud800":1}`, 400, bad400("", "invalid_utf8", "must be valid UTF-8 (lone surrogate escape)", 2)},
+		{"surrogate pair", "application/json", tx(`"items":[{"productId":"` + product + `","quantity":1}],"note":"\ud83d\ude00"`), 201, ""},
+		{"escaped backslash before u", "application/json", tx(`"items":[{"productId":"` + product + `","quantity":1}],"note":"\\ud800"`), 201, ""},
+		{"syntax error before invalid UTF-8", "application/json", "{\"note\": x, \"currency\":\"\xff\"}", 400, bad400("note", "syntax", "is not well-formed JSON", 9)},
+		{"syntax error before a lone surrogate", "application/json", `{"note": x, "currency":"\ud800"}`, 400, bad400("note", "syntax", "is not well-formed JSON", 9)},
+		{"byte order mark", "application/json", "\xef\xbb\xbf" + okBody, 400, bad400("", "syntax", "must not start with a byte order mark", 0)},
 		{"validation", "application/json", `{"amount":0,"customerId":"42","items":[{"productId":"` + product + `","quantity":0}]}`, 400,
 			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[` +
 				`{"field":"amount","code":"min","message":"must be at least 0.01"},` +
