@@ -2,6 +2,7 @@ package validate_test
 
 import (
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -42,6 +43,65 @@ func TestCaseFoldedDuplicatesInMaps(t *testing.T) {
 			}
 		})
 	}
+}
+
+// caseFields has two fields whose names differ only in case: the decoder
+// gives each its own value, but other readers of the same body (encoding/json,
+// case-insensitive stores) would merge them.
+type caseFields struct {
+	Id string `json:"id"`
+	ID string `json:"ID"`
+}
+
+type embeddedCaseFields struct {
+	caseFields
+	Note string `json:"note"`
+}
+
+type promotedCollision struct {
+	Inner
+	NAME string
+}
+
+type Inner struct {
+	Name string `json:"name"`
+}
+
+func TestCaseFoldedDuplicatesOfFields(t *testing.T) {
+	tests := []struct {
+		name     string
+		decode   func(*http.Request) error
+		body     string
+		dupField string // "" for accepted
+	}{
+		{"fields differing in case, one given", decodeAs[caseFields], `{"id":"a"}`, ""},
+		{"fields differing in case, both given", decodeAs[caseFields], `{"id":"a","ID":"b"}`, "ID"},
+		{"embedded, both given", decodeAs[embeddedCaseFields], `{"ID":"b","note":"x","id":"a"}`, "id"},
+		{"promoted, both given", decodeAs[promotedCollision], `{"name":"a","NAME":"b"}`, "NAME"},
+		{"list of them", decodeAs[[]caseFields], `[{"id":"a"},{"ID":"b","id":"a"}]`, "[1].id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			err := tt.decode(req)
+			if tt.dupField == "" {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var e *validate.Error
+			if !errors.As(err, &e) || !errors.Is(err, validate.ErrDuplicateField) || e.Details[0].Field != tt.dupField {
+				t.Fatalf("err = %v, want a duplicate at %q", err, tt.dupField)
+			}
+		})
+	}
+}
+
+func decodeAs[T any](r *http.Request) error {
+	_, err := validate.Decode[T](r, validate.Options{})
+	return err
 }
 
 func bigObject(n int, extra string) string {
