@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -85,11 +86,18 @@ type FieldError struct {
 }
 
 // Error returns "field: message" (or the message alone for the body itself).
+// A field with control characters, invalid UTF-8 or other unprintable runes
+// (a member name chosen by the client) is quoted, so the text cannot forge
+// log lines.
 func (e FieldError) Error() string {
 	if e.Field == "" {
 		return e.Message
 	}
-	return e.Field + ": " + e.Message
+	f := e.Field
+	if strings.ContainsFunc(f, func(r rune) bool { return r == utf8.RuneError || !unicode.IsPrint(r) }) {
+		f = strconv.Quote(f)
+	}
+	return f + ": " + e.Message
 }
 
 // MarshalJSON encodes the error as
