@@ -45,9 +45,9 @@ func NewParams(r *http.Request) *Params {
 func (p *Params) Query(name string) StringRule {
 	vs := p.q[name]
 	if len(vs) == 0 {
-		return StringRule{f: p.c.Field(name)}
+		return StringRule{chain: chain{f: p.c.Field(name)}}
 	}
-	return StringRule{f: p.c.Field(name), s: vs[0], present: true}
+	return StringRule{chain: chain{f: p.c.Field(name)}, s: vs[0]}
 }
 
 // QueryInt starts checks of query parameter name as a base-10 integer. A
@@ -56,7 +56,7 @@ func (p *Params) Query(name string) StringRule {
 func (p *Params) QueryInt(name string) IntRule {
 	vs := p.q[name]
 	if len(vs) == 0 {
-		return IntRule{f: p.c.Field(name)}
+		return IntRule{chain: chain{f: p.c.Field(name)}}
 	}
 	return parseIntRule(p.c.Field(name), vs[0])
 }
@@ -64,21 +64,21 @@ func (p *Params) QueryInt(name string) IntRule {
 // Path starts checks of path value name (see http.Request.PathValue).
 func (p *Params) Path(name string) StringRule {
 	v := p.r.PathValue(name)
-	return StringRule{f: p.c.Field(name), s: v, present: v != ""}
+	return StringRule{chain: chain{f: p.c.Field(name)}, s: v}
 }
 
 // PathInt starts checks of path value name as a base-10 integer.
 func (p *Params) PathInt(name string) IntRule {
 	v := p.r.PathValue(name)
 	if v == "" {
-		return IntRule{f: p.c.Field(name)}
+		return IntRule{chain: chain{f: p.c.Field(name)}}
 	}
 	return parseIntRule(p.c.Field(name), v)
 }
 
 func parseIntRule(f Field, s string) IntRule {
 	n, err := strconv.Atoi(s)
-	r := IntRule{f: f, n: n, present: true}
+	r := IntRule{chain: chain{f: f}, n: n, present: true}
 	if err != nil || (len(s) > 0 && s[0] == '+') {
 		r.n = 0
 		r.fail(CodeType, "must be an integer")

@@ -123,6 +123,28 @@ func TestCollectorKeepsAtMostMaxErrors(t *testing.T) {
 	}
 }
 
+// Past MaxErrors a failure is only counted: a body with many bad elements
+// costs no path strings.
+func TestCollectorPastMaxErrorsDoesNotAllocate(t *testing.T) {
+	var v validate.Collector
+	for i := range validate.MaxErrors {
+		v.Index("items", i).Field("quantity").Int(0).Min(1)
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		i++
+		v.Index("items", i).Field("quantity").Int(0).Min(1)
+		v.Object("customer").Index("tags", i).Field("name").String("").Required()
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per failure past the cap", allocs)
+	}
+	es := v.Err().(validate.Errors)
+	if last := es[len(es)-1]; last.Code != validate.CodeMore || last.Message != "202 more errors not shown" {
+		t.Fatalf("last = %+v", last)
+	}
+}
+
 func TestValuesAndAdd(t *testing.T) {
 	var v validate.Collector
 	if s := v.Field("a").String("x").Value(); s != "x" {
