@@ -3,10 +3,13 @@ package validate_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -475,4 +478,43 @@ func TestDecodeReturnsZeroOnError(t *testing.T) {
 	if err == nil || got.Amount != 0 || got.Currency != "" {
 		t.Fatalf("Decode = %+v, %v; want the zero value and an error", got, err)
 	}
+}
+
+// rawNote keeps part of the body as raw JSON, which must be a copy: the
+// body buffer is pooled and reused by the next request.
+type rawNote struct {
+	Note json.RawMessage   `json:"note"`
+	Tags map[string]string `json:"tags"`
+}
+
+// Decoding shares pooled buffers and scanners between requests: values
+// decoded by one request must not change when others reuse them.
+func TestDecodeConcurrently(t *testing.T) {
+	const workers, rounds = 8, 200
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var kept []rawNote
+			for i := range rounds {
+				note := fmt.Sprintf(`"w%d-r%d-%s"`, w, i, strings.Repeat("x", (w*rounds+i)%300))
+				body := `{"note":` + note + `,"tags":{"k":"` + strconv.Itoa(i) + `"}}`
+				req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				v, err := validate.Decode[rawNote](req, validate.Options{})
+				if err != nil {
+					t.Errorf("Decode(%s): %v", body, err)
+					return
+				}
+				kept = append(kept, v)
+			}
+			for i, v := range kept {
+				want := fmt.Sprintf(`"w%d-r%d-%s"`, w, i, strings.Repeat("x", (w*rounds+i)%300))
+				if string(v.Note) != want || v.Tags["k"] != strconv.Itoa(i) {
+					t.Errorf("value %d changed after later decodes: %s %v", i, v.Note, v.Tags)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
