@@ -180,6 +180,31 @@ func TestTooLarge(t *testing.T) {
 			}
 		})
 	}
+	t.Run("chunked, one byte over, closes the connection", func(t *testing.T) {
+		body := `{"note":"` + strings.Repeat("x", 65-len(`{"note":""}`)) + `"}`
+		res, err := http.Post(srv.URL, "application/json", io.MultiReader(strings.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		got, _ := io.ReadAll(res.Body)
+		// The server stops reading at the limit; it must not keep a
+		// connection with unread body bytes for the next request.
+		if res.StatusCode != 413 || string(got) != want || !res.Close {
+			t.Fatalf("%d close=%v %s", res.StatusCode, res.Close, got)
+		}
+	})
+	t.Run("Decode without a Content-Length", func(t *testing.T) {
+		req := httptest.NewRequest("POST", "/", io.MultiReader(strings.NewReader(big)))
+		req.ContentLength = -1
+		req.Header.Set("Content-Type", "application/json")
+		_, err := validate.Decode[Transaction](req, validate.Options{MaxBytes: 64})
+		var mbe *http.MaxBytesError
+		var e *validate.Error
+		if !errors.As(err, &e) || e.Status != 413 || !errors.As(err, &mbe) || mbe.Limit != 64 {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("at the limit", func(t *testing.T) {
 		body := `{"note":"` + strings.Repeat("x", 64-len(`{"note":""}`)) + `"}`
 		res, err := http.Post(srv.URL, "application/json", strings.NewReader(body))
