@@ -20,7 +20,9 @@ const CodeMore = "more"
 // Validator is implemented by body types that check themselves. [Decode]
 // and [JSON] call Validate on the decoded value (through a pointer, so
 // either receiver kind works); an [Errors] result (typically from
-// [Collector.Err]) becomes a 400 with field details.
+// [Collector.Err]) becomes a 400 with field details, any other error a 400
+// "Validation failed" without details (its text is not sent: it is the
+// [Error]'s cause, for the ErrorHandler).
 type Validator interface {
 	Validate() error
 }
