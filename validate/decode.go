@@ -25,10 +25,11 @@ const DefaultMaxBytes = 1 << 20
 
 // Messages of the "error" member of the responses [WriteError] sends.
 const (
-	MessageValidationFailed = "Validation failed"
-	MessageInvalidJSON      = "Invalid JSON body"
-	MessageTooLarge         = "Request body too large"
-	MessageUnsupportedType  = "Content-Type must be application/json"
+	MessageValidationFailed  = "Validation failed"
+	MessageInvalidJSON       = "Invalid JSON body"
+	MessageTooLarge          = "Request body too large"
+	MessageUnsupportedType   = "Content-Type must be application/json"
+	MessageUnsupportedCoding = "Content-Encoding is not supported"
 )
 
 // Options configures [Decode] and [JSON]. The zero value is the strict
@@ -93,6 +94,9 @@ func (e *Error) Unwrap() error { return e.Err }
 //
 //   - 415 if the Content-Type is not application/json or another
 //     "+json" type (parameters other than charset=utf-8 are refused too);
+//   - 415 if the body has a Content-Encoding other than identity: bodies
+//     are not decompressed here (a small gzip body can inflate a
+//     thousandfold);
 //   - 413 if the body is larger than Options.MaxBytes (default 1 MiB), the
 //     cause being an *http.MaxBytesError;
 //   - 400 for an empty body or a top-level null, malformed JSON, invalid
@@ -132,6 +136,9 @@ func decodeInto[T any](r *http.Request, rc io.Reader, v *T, opts Options) error 
 	}
 	if !isJSONContentType(r.Header.Get("Content-Type")) {
 		return &Error{Status: http.StatusUnsupportedMediaType, Message: MessageUnsupportedType, Err: ErrUnsupportedMediaType}
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return &Error{Status: http.StatusUnsupportedMediaType, Message: MessageUnsupportedCoding, Err: ErrUnsupportedEncoding}
 	}
 	limit := opts.maxBytes()
 	if r.ContentLength > limit {
@@ -540,7 +547,9 @@ func JSON[T any](opts Options) func(http.Handler) http.Handler {
 // response. For an [*Error] it uses its status and message, with its
 // details as the "details" member; bare [Errors] (from a [Params] or
 // [Collector]) become a 400 "Validation failed"; an *http.MaxBytesError a
-// 413. Anything else is a server fault: 500 with a generic message.
+// 413. Anything else is a server fault: 500 with a generic message. A 415
+// carries Accept: application/json, or Accept-Encoding: identity when the
+// body was compressed (RFC 9110, section 15.5.16).
 //
 //	{"type":"about:blank","title":"Bad Request","status":400,
 //	 "error":"Validation failed",
@@ -560,6 +569,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		problem.Status(w, r, http.StatusInternalServerError, "Internal Server Error")
 		return
+	}
+	if e.Status == http.StatusUnsupportedMediaType { // RFC 9110, section 15.5.16
+		if errors.Is(e, ErrUnsupportedEncoding) {
+			w.Header().Set("Accept-Encoding", "identity")
+		} else {
+			w.Header().Set("Accept", "application/json")
+		}
 	}
 	p := problem.New(e.Status, e.Message)
 	if len(e.Details) > 0 {

@@ -543,3 +543,55 @@ func TestDecodeConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// RFC 9110, section 15.5.16: a 415 says what would have been accepted, with
+// Accept for media types and Accept-Encoding for content codings. Bodies
+// are never decompressed here (a small gzip body can inflate to gigabytes).
+func TestUnsupportedContent(t *testing.T) {
+	const (
+		wantType     = `{"type":"about:blank","title":"Unsupported Media Type","status":415,"error":"Content-Type must be application/json"}`
+		wantEncoding = `{"type":"about:blank","title":"Unsupported Media Type","status":415,"error":"Content-Encoding is not supported"}`
+	)
+	tests := []struct {
+		name, contentType, encoding string
+		status                      int
+		want                        string
+		header, value               string
+		cause                       error
+	}{
+		{"media type", "text/plain", "", 415, wantType, "Accept", "application/json", validate.ErrUnsupportedMediaType},
+		{"gzip", "application/json", "gzip", 415, wantEncoding, "Accept-Encoding", "identity", validate.ErrUnsupportedEncoding},
+		{"gzip, upper case", "application/json", "GZIP", 415, wantEncoding, "Accept-Encoding", "identity", validate.ErrUnsupportedEncoding},
+		{"identity", "application/json", "identity", 201, "", "", "", nil},
+	}
+	h := validate.JSON[Transaction](validate.Options{})(http.HandlerFunc(created))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			newReq := func() *http.Request {
+				req := httptest.NewRequest("POST", "/", strings.NewReader(okBody))
+				req.Header.Set("Content-Type", tt.contentType)
+				if tt.encoding != "" {
+					req.Header.Set("Content-Encoding", tt.encoding)
+				}
+				return req
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, newReq())
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status == 201 {
+				return
+			}
+			if got := rec.Body.String(); got != tt.want {
+				t.Errorf("body %s, want %s", got, tt.want)
+			}
+			if got := rec.Header().Get(tt.header); got != tt.value {
+				t.Errorf("%s: %q, want %q", tt.header, got, tt.value)
+			}
+			if _, err := validate.Decode[Transaction](newReq(), validate.Options{}); !errors.Is(err, tt.cause) {
+				t.Errorf("Decode: %v, want %v", err, tt.cause)
+			}
+		})
+	}
+}

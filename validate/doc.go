@@ -6,8 +6,9 @@
 // # Decoding
 //
 // [Decode] and the middleware [JSON] (with [BodyFrom] in the handler) read
-// a body of at most 1 MiB (413 beyond), only with a JSON Content-Type (415
-// otherwise), and reject with 400 what encoding/json lets through: unknown
+// a body of at most 1 MiB (413 beyond), only with a JSON Content-Type and
+// no Content-Encoding (415 otherwise: compressed bodies are not inflated
+// here), and reject with 400 what encoding/json lets through: unknown
 // fields, data after the value, duplicate member names (also those that
 // differ only in case, which encoding/json silently merges, the last one
 // winning) and invalid UTF-8 (which encoding/json silently replaces).

@@ -14,6 +14,9 @@ import (
 var (
 	// ErrUnsupportedMediaType: the Content-Type is missing or not JSON (415).
 	ErrUnsupportedMediaType = errors.New("validate: Content-Type is not JSON")
+	// ErrUnsupportedEncoding: the body has a Content-Encoding (such as gzip),
+	// which is not decoded here (415).
+	ErrUnsupportedEncoding = errors.New("validate: Content-Encoding is not supported")
 	// ErrEmptyBody: the body is empty, only whitespace, or null (400).
 	ErrEmptyBody = errors.New("validate: empty body")
 	// ErrSyntax: the body is not well-formed JSON (400).
