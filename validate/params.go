@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Params checks the query-string and path parameters of a request with the
@@ -17,7 +18,8 @@ import (
 //		return
 //	}
 //
-// Errors are reported under the parameter's name. The query string is
+// Errors are reported under the parameter's name. Values that are not valid
+// UTF-8 (after percent-decoding) fail at once, as they do in a body. The query string is
 // parsed once, when the Params is made; a malformed query string (a bad
 // percent escape) is reported as one error of code "type" with an empty
 // field, and its parameters are then treated as absent. A Params is not safe
@@ -47,7 +49,7 @@ func (p *Params) Query(name string) StringRule {
 	if len(vs) == 0 {
 		return StringRule{chain: chain{f: p.c.Field(name)}}
 	}
-	return StringRule{chain: chain{f: p.c.Field(name)}, s: vs[0]}
+	return stringParam(p.c.Field(name), vs[0])
 }
 
 // QueryInt starts checks of query parameter name as a base-10 integer. A
@@ -64,7 +66,19 @@ func (p *Params) QueryInt(name string) IntRule {
 // Path starts checks of path value name (see http.Request.PathValue).
 func (p *Params) Path(name string) StringRule {
 	v := p.r.PathValue(name)
-	return StringRule{chain: chain{f: p.c.Field(name)}, s: v}
+	return stringParam(p.c.Field(name), v)
+}
+
+// stringParam starts the checks of a parameter's value, which fails at once
+// ("invalid_utf8") if it is not valid UTF-8 (a percent-encoded %FF), as a
+// body string would: the handler then sees the empty string.
+func stringParam(f Field, v string) StringRule {
+	if utf8.ValidString(v) {
+		return StringRule{chain: chain{f: f}, s: v}
+	}
+	r := StringRule{chain: chain{f: f}}
+	r.fail(CodeInvalidUTF8, "must be valid UTF-8")
+	return r
 }
 
 // PathInt starts checks of path value name as a base-10 integer.
