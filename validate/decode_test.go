@@ -595,3 +595,44 @@ func TestUnsupportedContent(t *testing.T) {
 		})
 	}
 }
+
+// Nesting is bounded by the decoder (10000 levels); the name scan and the
+// error path are iterative and linear, and the reported path is cut.
+func TestDeepNesting(t *testing.T) {
+	deep := func(open, close string, n int) string {
+		return strings.Repeat(open, n) + strings.Repeat(close, n)
+	}
+	tests := []struct {
+		name   string
+		decode func(*http.Request) error
+		body   string
+		want   error // nil: accepted
+	}{
+		{"arrays within the limit", decodeAs[any], deep("[", "]", 9000), nil},
+		{"arrays beyond the limit", decodeAs[any], deep("[", "]", 10001), validate.ErrSyntax},
+		{"objects beyond the limit", decodeAs[any], deep(`{"a":`, "}", 10001), validate.ErrSyntax},
+		{"objects beyond the limit, unclosed", decodeAs[any], strings.Repeat(`{"a":`, 100_000), validate.ErrSyntax},
+		{"into a struct", decodeAs[openTransaction], `{"tags":` + deep("[", "]", 10001) + `}`, validate.ErrType},
+		{"into a struct, unknown member", decodeAs[Transaction], `{"x":` + deep("[", "]", 10001) + `}`, validate.ErrUnknownField},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			err := tt.decode(req)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var e *validate.Error
+			if !errors.Is(err, tt.want) || !errors.As(err, &e) || e.Status != 400 {
+				t.Fatalf("err = %.200v, want %v", err, tt.want)
+			}
+			if len(e.Details) != 1 || len(e.Details[0].Field) > 203 {
+				t.Fatalf("details %.300v", e.Details)
+			}
+		})
+	}
+}
