@@ -108,8 +108,8 @@ func (e *Error) Unwrap() error { return e.Err }
 //     Validate ("Validation failed").
 //
 // Decoding errors carry one [FieldError] with the JSON path ("items[1].
-// quantity") and the byte offset; their messages are written here and never
-// contain the rejected input or a Go error string.
+// quantity", cut to 200 bytes) and the byte offset; their messages are
+// written here and never contain the rejected value or a Go error string.
 //
 // It reads the whole body (up to the limit) into a pooled buffer and decodes
 // it in one pass with github.com/go-json-experiment/json, whose decoder

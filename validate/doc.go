@@ -13,7 +13,9 @@
 // differ only in case, which encoding/json silently merges, the last one
 // winning) and invalid UTF-8 (which encoding/json silently replaces).
 // Syntax and type errors name the field path and byte offset; responses
-// never quote the input or a Go error message.
+// never quote a value or a Go error message. The path is made of member
+// names, which for an unknown member the client chose: it is JSON-escaped
+// (< > & too) and cut to 200 bytes.
 //
 //	{"type":"about:blank","title":"Bad Request","status":400,"error":"Invalid JSON body",
 //	 "details":[{"field":"items[1].quantity","code":"type","message":"must be an integer","offset":112}]}
