@@ -399,7 +399,9 @@ func TestWriteError(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{okBody, ``, `null`, `{}`, `[]`, `{"amount":1,"AMOUNT":2}`, "{\"note\":\"\xff\"}", `{"note":"\ud800"}`,
-		`{"items":[{"quantity":1e309}]}`, `{"amount":-0.00}`, okBody + `{}`, `{"a":{"b":{"c":[[[[{}]]]]}}}`, `{"tags":{"k":1,"\u212a":2}}`} {
+		`{"items":[{"quantity":1e309}]}`, `{"amount":-0.00}`, okBody + `{}`, `{"a":{"b":{"c":[[[[{}]]]]}}}`, `{"tags":{"k":1,"\u212a":2}}`,
+		"\xef\xbb\xbf{}", `{"note":"\ud800\u0041"}`, `{"note": x, "currency":"\ud800"}`, `{"amount":1,"\u0041mount":2}`,
+		`{"items":[{"quantity":1},{"quantity":1,"QUANTITY":2}]}`, `{"amount":00.5}`, `{"amount":1e400}`, `{"tags":{"a":"\u0000"}}`} {
 		f.Add(s)
 	}
 	h := validate.JSON[Transaction](validate.Options{MaxBytes: 4096})(http.HandlerFunc(created))
