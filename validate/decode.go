@@ -25,11 +25,11 @@ const DefaultMaxBytes = 1 << 20
 
 // Messages of the "error" member of the responses [WriteError] sends.
 const (
-	MessageValidationFailed  = "Validation failed"
-	MessageInvalidJSON       = "Invalid JSON body"
-	MessageTooLarge          = "Request body too large"
-	MessageUnsupportedType   = "Content-Type must be application/json"
-	MessageUnsupportedCoding = "Content-Encoding is not supported"
+	MessageValidationFailed    = "Validation failed"
+	MessageInvalidJSON         = "Invalid JSON body"
+	MessageTooLarge            = "Request body too large"
+	MessageUnsupportedType     = "Content-Type must be application/json"
+	MessageUnsupportedEncoding = "Content-Encoding is not supported"
 )
 
 // Options configures [Decode] and [JSON]. The zero value is the strict
@@ -138,7 +138,7 @@ func decodeInto[T any](r *http.Request, rc io.Reader, v *T, opts Options) error 
 		return &Error{Status: http.StatusUnsupportedMediaType, Message: MessageUnsupportedType, Err: ErrUnsupportedMediaType}
 	}
 	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		return &Error{Status: http.StatusUnsupportedMediaType, Message: MessageUnsupportedCoding, Err: ErrUnsupportedEncoding}
+		return &Error{Status: http.StatusUnsupportedMediaType, Message: MessageUnsupportedEncoding, Err: ErrUnsupportedEncoding}
 	}
 	limit := opts.maxBytes()
 	if r.ContentLength > limit {
