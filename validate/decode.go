@@ -503,7 +503,8 @@ func BodyFrom[T any](ctx context.Context) (T, bool) {
 // context (read it with [BodyFrom]). Rejected requests are answered by
 // Options.ErrorHandler (default [WriteError]) and do not reach the next
 // handler. The body is wrapped in http.MaxBytesReader, so the server closes
-// the connection of a client sending too much.
+// the connection of a client sending too much; the next handler finds it
+// read to the end (the decoded value is what it reads instead).
 //
 // It returns an error wrapping [ErrInvalidOptions] if opts is invalid.
 func NewJSON[T any](opts Options) (func(http.Handler) http.Handler, error) {
