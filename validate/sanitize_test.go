@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
@@ -301,8 +302,13 @@ func FuzzStripHTML(f *testing.F) {
 		f.Add(v)
 	}
 	f.Add("Salt & Pepper; Large")
+	f.Add("Plain text, caf\xe9 \x00 \u2028 \t\n")
+	strict := bluemonday.StrictPolicy() // the plain-text shortcut must agree with it
 	f.Fuzz(func(t *testing.T, s string) {
 		out := validate.StripHTML(s)
+		if want := strict.Sanitize(s); out != want {
+			t.Fatalf("StripHTML(%q) = %q, bluemonday gives %q", s, out, want)
+		}
 		if strings.ContainsAny(out, "<>") {
 			t.Fatalf("StripHTML(%q) = %q has markup", s, out)
 		}
@@ -317,8 +323,15 @@ func FuzzSanitizeHTML(f *testing.F) {
 		f.Add(v)
 	}
 	f.Add(`<p>Fresh <em>daily</em> <a href="https://example.com">menu</a></p>`)
+	f.Add("Plain text, caf\xe9 \x00 \u2028 \t\n")
+	ugc := bluemonday.UGCPolicy()
 	f.Fuzz(func(t *testing.T, s string) {
 		out := validate.SanitizeHTML(s)
+		if !strings.ContainsAny(s, "<") { // no tags: the policy's options play no part
+			if want := ugc.Sanitize(s); out != want {
+				t.Fatalf("SanitizeHTML(%q) = %q, bluemonday gives %q", s, out, want)
+			}
+		}
 		if what := executable(t, out); what != "" {
 			t.Fatalf("SanitizeHTML(%q) = %q keeps %s", s, out, what)
 		}
