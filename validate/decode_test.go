@@ -53,6 +53,9 @@ func TestJSONDecodingFailures(t *testing.T) {
 		fracInt    = tx(`"items":[{"productId":"` + product + `","quantity":1.5}]`)
 		expInt     = tx(`"items":[{"productId":"` + product + `","quantity":1e2}]`)
 		bigInt     = tx(`"items":[{"productId":"` + product + `","quantity":99999999999999999999}]`)
+		hugeExp    = tx(`"items":[{"productId":"` + product + `","quantity":1e400}]`)
+		negZero    = tx(`"items":[{"productId":"` + product + `","quantity":-0}]`)
+		negOne     = tx(`"items":[{"productId":"` + product + `","quantity":-1}]`)
 	)
 	const json415 = `{"type":"about:blank","title":"Unsupported Media Type","status":415,"error":"Content-Type must be application/json"}`
 	tests := []struct {
@@ -100,6 +103,13 @@ func TestJSONDecodingFailures(t *testing.T) {
 		{"fraction for int", "application/json", fracInt, 400, bad400("items[0].quantity", "type", "must be an integer", at(fracInt, `1.5`))},
 		{"exponent for int", "application/json", expInt, 400, bad400("items[0].quantity", "type", "must be an integer", at(expInt, `:1e2`)+1)},
 		{"int out of range", "application/json", bigInt, 400, bad400("items[0].quantity", "type", "is out of range", at(bigInt, `9999`))},
+		{"1e400 for int", "application/json", hugeExp, 400, bad400("items[0].quantity", "type", "must be an integer", at(hugeExp, `1e400`))},
+		{"-0 for int", "application/json", negZero, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"items[0].quantity","code":"min","message":"must be at least 1"}]}`},
+		{"negative int", "application/json", negOne, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"items[0].quantity","code":"min","message":"must be at least 1"}]}`},
+		{"negative money", "application/json", `{"amount":-0.01}`, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"amount","code":"min","message":"must be at least 0.01"},{"field":"currency","code":"required","message":"is required"},{"field":"customerId","code":"required","message":"is required"},{"field":"items","code":"min_items","message":"must have at least 1 item"}]}`},
 		{"number for string", "application/json", `{"customerId":42}`, 400, bad400("customerId", "type", "must be a string", 14)},
 		{"object for list", "application/json", `{"items":{}}`, 400, bad400("items", "type", "must be an array", 9)},
 		{"array body", "application/json", `[]`, 400, bad400("", "type", "must be an object", 0)},
