@@ -86,7 +86,9 @@ func TestPaths(t *testing.T) {
 	v.Object("customer").Object("address").Field("zip").String("").Required()
 	v.Index("orders", 1).Index("lines", 3).Field("sku").String("").Required()
 	v.Object("customer").Index("tags", 0).Field("").String("").Required()
-	v.Index("", 2).Field("q").Int(0).Min(1) // an element of a top-level array
+	v.Index("", 2).Field("q").Int(0).Min(1)                                        // an element of a top-level array
+	v.Object("a").Index("b", 1).Index("c", 2).Object("e").Field("d").Int(0).Min(1) // four levels
+	v.Index("", 2).Index("", 3).Field("q").Int(0).Min(1)                           // a list of lists
 	if p := v.Index("items", 7).Field("productId").Path(); p != "items[7].productId" {
 		t.Errorf("Path() = %q", p)
 	}
@@ -94,7 +96,8 @@ func TestPaths(t *testing.T) {
 	for _, e := range v.Err().(validate.Errors) {
 		got = append(got, e.Field)
 	}
-	want := []string{"amount", "items[2].quantity", "customer.address.zip", "orders[1].lines[3].sku", "customer.tags[0]", "[2].q"}
+	want := []string{"amount", "items[2].quantity", "customer.address.zip", "orders[1].lines[3].sku", "customer.tags[0]", "[2].q",
+		"a.b[1].c[2].e.d", "[2][3].q"}
 	if len(got) != len(want) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
