@@ -3,10 +3,13 @@ package validate_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -50,6 +53,9 @@ func TestJSONDecodingFailures(t *testing.T) {
 		fracInt    = tx(`"items":[{"productId":"` + product + `","quantity":1.5}]`)
 		expInt     = tx(`"items":[{"productId":"` + product + `","quantity":1e2}]`)
 		bigInt     = tx(`"items":[{"productId":"` + product + `","quantity":99999999999999999999}]`)
+		hugeExp    = tx(`"items":[{"productId":"` + product + `","quantity":1e400}]`)
+		negZero    = tx(`"items":[{"productId":"` + product + `","quantity":-0}]`)
+		negOne     = tx(`"items":[{"productId":"` + product + `","quantity":-1}]`)
 	)
 	const json415 = `{"type":"about:blank","title":"Unsupported Media Type","status":415,"error":"Content-Type must be application/json"}`
 	tests := []struct {
@@ -62,6 +68,13 @@ func TestJSONDecodingFailures(t *testing.T) {
 		{"valid", "application/json", okBody, 201, ""},
 		{"charset utf-8", "application/json; charset=UTF-8", okBody, 201, ""},
 		{"suffix +json", "application/vnd.chainsync+json", okBody, 201, ""},
+		{"problem+json", "application/problem+json", okBody, 201, ""},
+		{"quoted charset", `application/json ; charset="utf-8"`, okBody, 201, ""},
+		{"upper case", "Application/JSON", okBody, 201, ""},
+		{"text/json", "text/json", okBody, 415, json415},
+		{"two types", "application/json, text/plain", okBody, 415, json415},
+		{"charset utf-16", "application/json; charset=utf-16", okBody, 415, json415},
+		{"json prefix", "application/jsonp", okBody, 415, json415},
 		{"no content type", "", okBody, 415, json415},
 		{"text/plain", "text/plain", okBody, 415, json415},
 		{"form", "application/x-www-form-urlencoded", "amount=1", 415, json415},
@@ -90,6 +103,13 @@ func TestJSONDecodingFailures(t *testing.T) {
 		{"fraction for int", "application/json", fracInt, 400, bad400("items[0].quantity", "type", "must be an integer", at(fracInt, `1.5`))},
 		{"exponent for int", "application/json", expInt, 400, bad400("items[0].quantity", "type", "must be an integer", at(expInt, `:1e2`)+1)},
 		{"int out of range", "application/json", bigInt, 400, bad400("items[0].quantity", "type", "is out of range", at(bigInt, `9999`))},
+		{"1e400 for int", "application/json", hugeExp, 400, bad400("items[0].quantity", "type", "must be an integer", at(hugeExp, `1e400`))},
+		{"-0 for int", "application/json", negZero, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"items[0].quantity","code":"min","message":"must be at least 1"}]}`},
+		{"negative int", "application/json", negOne, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"items[0].quantity","code":"min","message":"must be at least 1"}]}`},
+		{"negative money", "application/json", `{"amount":-0.01}`, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[{"field":"amount","code":"min","message":"must be at least 0.01"},{"field":"currency","code":"required","message":"is required"},{"field":"customerId","code":"required","message":"is required"},{"field":"items","code":"min_items","message":"must have at least 1 item"}]}`},
 		{"number for string", "application/json", `{"customerId":42}`, 400, bad400("customerId", "type", "must be a string", 14)},
 		{"object for list", "application/json", `{"items":{}}`, 400, bad400("items", "type", "must be an array", 9)},
 		{"array body", "application/json", `[]`, 400, bad400("", "type", "must be an object", 0)},
@@ -99,6 +119,14 @@ func TestJSONDecodingFailures(t *testing.T) {
 		{"invalid UTF-8", "application/json", "{\"note\":\"caf\xe9\"}", 400, bad400("note", "invalid_utf8", "must be valid UTF-8", 12)},
 		{"invalid UTF-8 in name", "application/json", "{\"n\xffte\":\"x\"}", 400, bad400("", "invalid_utf8", "must be valid UTF-8", 3)},
 		{"lone surrogate", "application/json", `{"note":"\ud800"}`, 400, bad400("note", "invalid_utf8", "must be valid UTF-8 (lone surrogate escape)", 9)},
+		{"lone low surrogate", "application/json", `{"note":"ok \udc00"}`, 400, bad400("note", "invalid_utf8", "must be valid UTF-8 (lone surrogate escape)", 12)},
+		{"high surrogate without its pair", "application/json", `{"note":"\ud800\u0041"}`, 400, bad400("note", "invalid_utf8", "must be valid UTF-8 (lone surrogate escape)", 9)},
+		{"lone surrogate in name", "application/json", `{"\ud800":1}`, 400, bad400("", "invalid_utf8", "must be valid UTF-8 (lone surrogate escape)", 2)},
+		{"surrogate pair", "application/json", tx(`"items":[{"productId":"` + product + `","quantity":1}],"note":"\ud83d\ude00"`), 201, ""},
+		{"escaped backslash before u", "application/json", tx(`"items":[{"productId":"` + product + `","quantity":1}],"note":"\\ud800"`), 201, ""},
+		{"syntax error before invalid UTF-8", "application/json", "{\"note\": x, \"currency\":\"\xff\"}", 400, bad400("note", "syntax", "is not well-formed JSON", 9)},
+		{"syntax error before a lone surrogate", "application/json", `{"note": x, "currency":"\ud800"}`, 400, bad400("note", "syntax", "is not well-formed JSON", 9)},
+		{"byte order mark", "application/json", "\xef\xbb\xbf" + okBody, 400, bad400("", "syntax", "must not start with a byte order mark", 0)},
 		{"validation", "application/json", `{"amount":0,"customerId":"42","items":[{"productId":"` + product + `","quantity":0}]}`, 400,
 			`{"type":"about:blank","title":"Bad Request","status":400,"error":"Validation failed","details":[` +
 				`{"field":"amount","code":"min","message":"must be at least 0.01"},` +
@@ -169,6 +197,31 @@ func TestTooLarge(t *testing.T) {
 			}
 		})
 	}
+	t.Run("chunked, one byte over, closes the connection", func(t *testing.T) {
+		body := `{"note":"` + strings.Repeat("x", 65-len(`{"note":""}`)) + `"}`
+		res, err := http.Post(srv.URL, "application/json", io.MultiReader(strings.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		got, _ := io.ReadAll(res.Body)
+		// The server stops reading at the limit; it must not keep a
+		// connection with unread body bytes for the next request.
+		if res.StatusCode != 413 || string(got) != want || !res.Close {
+			t.Fatalf("%d close=%v %s", res.StatusCode, res.Close, got)
+		}
+	})
+	t.Run("Decode without a Content-Length", func(t *testing.T) {
+		req := httptest.NewRequest("POST", "/", io.MultiReader(strings.NewReader(big)))
+		req.ContentLength = -1
+		req.Header.Set("Content-Type", "application/json")
+		_, err := validate.Decode[Transaction](req, validate.Options{MaxBytes: 64})
+		var mbe *http.MaxBytesError
+		var e *validate.Error
+		if !errors.As(err, &e) || e.Status != 413 || !errors.As(err, &mbe) || mbe.Limit != 64 {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("at the limit", func(t *testing.T) {
 		body := `{"note":"` + strings.Repeat("x", 64-len(`{"note":""}`)) + `"}`
 		res, err := http.Post(srv.URL, "application/json", strings.NewReader(body))
@@ -363,7 +416,9 @@ func TestWriteError(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{okBody, ``, `null`, `{}`, `[]`, `{"amount":1,"AMOUNT":2}`, "{\"note\":\"\xff\"}", `{"note":"\ud800"}`,
-		`{"items":[{"quantity":1e309}]}`, `{"amount":-0.00}`, okBody + `{}`, `{"a":{"b":{"c":[[[[{}]]]]}}}`, `{"tags":{"k":1,"\u212a":2}}`} {
+		`{"items":[{"quantity":1e309}]}`, `{"amount":-0.00}`, okBody + `{}`, `{"a":{"b":{"c":[[[[{}]]]]}}}`, `{"tags":{"k":1,"\u212a":2}}`,
+		"\xef\xbb\xbf{}", `{"note":"\ud800\u0041"}`, `{"note": x, "currency":"\ud800"}`, `{"amount":1,"\u0041mount":2}`,
+		`{"items":[{"quantity":1},{"quantity":1,"QUANTITY":2}]}`, `{"amount":00.5}`, `{"amount":1e400}`, `{"tags":{"a":"\u0000"}}`} {
 		f.Add(s)
 	}
 	h := validate.JSON[Transaction](validate.Options{MaxBytes: 4096})(http.HandlerFunc(created))
@@ -466,5 +521,137 @@ func TestDecodeReturnsZeroOnError(t *testing.T) {
 	got, err := validate.Decode[Transaction](req, validate.Options{})
 	if err == nil || got.Amount != 0 || got.Currency != "" {
 		t.Fatalf("Decode = %+v, %v; want the zero value and an error", got, err)
+	}
+}
+
+// rawNote keeps part of the body as raw JSON, which must be a copy: the
+// body buffer is pooled and reused by the next request.
+type rawNote struct {
+	Note json.RawMessage   `json:"note"`
+	Tags map[string]string `json:"tags"`
+}
+
+// Decoding shares pooled buffers and scanners between requests: values
+// decoded by one request must not change when others reuse them.
+func TestDecodeConcurrently(t *testing.T) {
+	const workers, rounds = 8, 200
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var kept []rawNote
+			for i := range rounds {
+				note := fmt.Sprintf(`"w%d-r%d-%s"`, w, i, strings.Repeat("x", (w*rounds+i)%300))
+				body := `{"note":` + note + `,"tags":{"k":"` + strconv.Itoa(i) + `"}}`
+				req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				v, err := validate.Decode[rawNote](req, validate.Options{})
+				if err != nil {
+					t.Errorf("Decode(%s): %v", body, err)
+					return
+				}
+				kept = append(kept, v)
+			}
+			for i, v := range kept {
+				want := fmt.Sprintf(`"w%d-r%d-%s"`, w, i, strings.Repeat("x", (w*rounds+i)%300))
+				if string(v.Note) != want || v.Tags["k"] != strconv.Itoa(i) {
+					t.Errorf("value %d changed after later decodes: %s %v", i, v.Note, v.Tags)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// RFC 9110, section 15.5.16: a 415 says what would have been accepted, with
+// Accept for media types and Accept-Encoding for content codings. Bodies
+// are never decompressed here (a small gzip body can inflate to gigabytes).
+func TestUnsupportedContent(t *testing.T) {
+	const (
+		wantType     = `{"type":"about:blank","title":"Unsupported Media Type","status":415,"error":"Content-Type must be application/json"}`
+		wantEncoding = `{"type":"about:blank","title":"Unsupported Media Type","status":415,"error":"Content-Encoding is not supported"}`
+	)
+	tests := []struct {
+		name, contentType, encoding string
+		status                      int
+		want                        string
+		header, value               string
+		cause                       error
+	}{
+		{"media type", "text/plain", "", 415, wantType, "Accept", "application/json", validate.ErrUnsupportedMediaType},
+		{"gzip", "application/json", "gzip", 415, wantEncoding, "Accept-Encoding", "identity", validate.ErrUnsupportedEncoding},
+		{"gzip, upper case", "application/json", "GZIP", 415, wantEncoding, "Accept-Encoding", "identity", validate.ErrUnsupportedEncoding},
+		{"identity", "application/json", "identity", 201, "", "", "", nil},
+	}
+	h := validate.JSON[Transaction](validate.Options{})(http.HandlerFunc(created))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			newReq := func() *http.Request {
+				req := httptest.NewRequest("POST", "/", strings.NewReader(okBody))
+				req.Header.Set("Content-Type", tt.contentType)
+				if tt.encoding != "" {
+					req.Header.Set("Content-Encoding", tt.encoding)
+				}
+				return req
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, newReq())
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status == 201 {
+				return
+			}
+			if got := rec.Body.String(); got != tt.want {
+				t.Errorf("body %s, want %s", got, tt.want)
+			}
+			if got := rec.Header().Get(tt.header); got != tt.value {
+				t.Errorf("%s: %q, want %q", tt.header, got, tt.value)
+			}
+			if _, err := validate.Decode[Transaction](newReq(), validate.Options{}); !errors.Is(err, tt.cause) {
+				t.Errorf("Decode: %v, want %v", err, tt.cause)
+			}
+		})
+	}
+}
+
+// Nesting is bounded by the decoder (10000 levels); the name scan and the
+// error path are iterative and linear, and the reported path is cut.
+func TestDeepNesting(t *testing.T) {
+	deep := func(open, close string, n int) string {
+		return strings.Repeat(open, n) + strings.Repeat(close, n)
+	}
+	tests := []struct {
+		name   string
+		decode func(*http.Request) error
+		body   string
+		want   error // nil: accepted
+	}{
+		{"arrays within the limit", decodeAs[any], deep("[", "]", 9000), nil},
+		{"arrays beyond the limit", decodeAs[any], deep("[", "]", 10001), validate.ErrSyntax},
+		{"objects beyond the limit", decodeAs[any], deep(`{"a":`, "}", 10001), validate.ErrSyntax},
+		{"objects beyond the limit, unclosed", decodeAs[any], strings.Repeat(`{"a":`, 100_000), validate.ErrSyntax},
+		{"into a struct", decodeAs[openTransaction], `{"tags":` + deep("[", "]", 10001) + `}`, validate.ErrType},
+		{"into a struct, unknown member", decodeAs[Transaction], `{"x":` + deep("[", "]", 10001) + `}`, validate.ErrUnknownField},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			err := tt.decode(req)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var e *validate.Error
+			if !errors.Is(err, tt.want) || !errors.As(err, &e) || e.Status != 400 {
+				t.Fatalf("err = %.200v, want %v", err, tt.want)
+			}
+			if len(e.Details) != 1 || len(e.Details[0].Field) > 203 {
+				t.Fatalf("details %.300v", e.Details)
+			}
+		})
 	}
 }

@@ -6,13 +6,16 @@
 // # Decoding
 //
 // [Decode] and the middleware [JSON] (with [BodyFrom] in the handler) read
-// a body of at most 1 MiB (413 beyond), only with a JSON Content-Type (415
-// otherwise), and reject with 400 what encoding/json lets through: unknown
+// a body of at most 1 MiB (413 beyond), only with a JSON Content-Type and
+// no Content-Encoding (415 otherwise: compressed bodies are not inflated
+// here), and reject with 400 what encoding/json lets through: unknown
 // fields, data after the value, duplicate member names (also those that
 // differ only in case, which encoding/json silently merges, the last one
 // winning) and invalid UTF-8 (which encoding/json silently replaces).
 // Syntax and type errors name the field path and byte offset; responses
-// never quote the input or a Go error message.
+// never quote a value or a Go error message. The path is made of member
+// names, which for an unknown member the client chose: it is JSON-escaped
+// (< > & too) and cut to 200 bytes.
 //
 //	{"type":"about:blank","title":"Bad Request","status":400,"error":"Invalid JSON body",
 //	 "details":[{"field":"items[1].quantity","code":"type","message":"must be an integer","offset":112}]}

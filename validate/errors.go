@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -13,6 +14,9 @@ import (
 var (
 	// ErrUnsupportedMediaType: the Content-Type is missing or not JSON (415).
 	ErrUnsupportedMediaType = errors.New("validate: Content-Type is not JSON")
+	// ErrUnsupportedEncoding: the body has a Content-Encoding (such as gzip),
+	// which is not decoded here (415).
+	ErrUnsupportedEncoding = errors.New("validate: Content-Encoding is not supported")
 	// ErrEmptyBody: the body is empty, only whitespace, or null (400).
 	ErrEmptyBody = errors.New("validate: empty body")
 	// ErrSyntax: the body is not well-formed JSON (400).
@@ -85,11 +89,18 @@ type FieldError struct {
 }
 
 // Error returns "field: message" (or the message alone for the body itself).
+// A field with control characters, invalid UTF-8 or other unprintable runes
+// (a member name chosen by the client) is quoted, so the text cannot forge
+// log lines.
 func (e FieldError) Error() string {
 	if e.Field == "" {
 		return e.Message
 	}
-	return e.Field + ": " + e.Message
+	f := e.Field
+	if strings.ContainsFunc(f, func(r rune) bool { return r == utf8.RuneError || !unicode.IsPrint(r) }) {
+		f = strconv.Quote(f)
+	}
+	return f + ": " + e.Message
 }
 
 // MarshalJSON encodes the error as

@@ -57,3 +57,24 @@ func TestErrorUnwrap(t *testing.T) {
 		t.Errorf("FieldError without field")
 	}
 }
+
+// A field path can hold a member name the client chose: in the text of the
+// error (which ends up in logs) it must not start a new line or carry
+// terminal escapes.
+func TestFieldErrorTextQuotesUnprintableFields(t *testing.T) {
+	tests := []struct{ field, want string }{
+		{"items[0].quantity", "items[0].quantity: m"},
+		{"café", "café: m"},
+		{"a\nlevel=ERROR msg=forged", `"a\nlevel=ERROR msg=forged": m`},
+		{"\x1b[31mred", `"\x1b[31mred": m`},
+		{"a\u2028b", `"a\u2028b": m`},
+		{"caf\xe9", `"caf\xe9": m`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := (validate.FieldError{Field: tt.field, Message: "m"}).Error(); got != tt.want {
+				t.Fatalf("Error() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

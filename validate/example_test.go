@@ -205,6 +205,17 @@ func ExampleIsEmail() {
 	// ann@localhost false
 }
 
+func ExampleIsURL() {
+	for _, s := range []string{"https://shop.example/menu", "javascript:alert(1)", "https://bank.example@evil.example", "http://0x7f.1/"} {
+		fmt.Println(s, validate.IsURL(s))
+	}
+	// Output:
+	// https://shop.example/menu true
+	// javascript:alert(1) false
+	// https://bank.example@evil.example false
+	// http://0x7f.1/ false
+}
+
 func ExampleIsUUID() {
 	fmt.Println(validate.IsUUID("017f22e2-79b0-7cc3-98c4-dc0c0c07398f"))
 	fmt.Println(validate.IsUUID("00000000-0000-0000-0000-000000000000"))

@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -124,8 +126,14 @@ func isHostname(s string, needDot bool) bool {
 }
 
 // IsURL reports whether s is an absolute http or https URL of at most 2048
-// bytes with a host name, and without user info (https://bank@evil.example
-// is a phishing classic), white space or control characters.
+// bytes, without user info (https://bank@evil.example is a phishing
+// classic), white space or control characters, whose host is a DNS name of
+// letters, digits and inner hyphens (a trailing dot allowed), a dotted-quad
+// IPv4 address or a bracketed IPv6 address without a zone. Host names that
+// some parsers read as numbers (0x7f.1, 2130706433, 010.0.0.1) are
+// rejected, and internationalised names must be given in their ASCII
+// (xn--) form, which also keeps look-alike letters out. A port, if given, is
+// 1 to 65535.
 func IsURL(s string) bool {
 	if len(s) == 0 || len(s) > 2048 {
 		return false
@@ -139,7 +147,20 @@ func IsURL(s string) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || u.User != nil {
 		return false
 	}
-	return u.Hostname() != ""
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return false
+		}
+	}
+	host := u.Hostname()
+	if strings.HasPrefix(u.Host, "[") { // url.Parse has checked the brackets
+		a, err := netip.ParseAddr(host)
+		return err == nil && a.Is6() && a.Zone() == ""
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Is4()
+	}
+	return isHostname(strings.TrimSuffix(host, "."), false)
 }
 
 // iso4217 holds the ISO 4217 currency codes, sorted, three letters each:

@@ -1,6 +1,8 @@
 package validate_test
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -115,6 +117,23 @@ func TestIsURL(t *testing.T) {
 		{"https://example.com/a b", false},
 		{"https://example.com/\t", false},
 		{"https:example.com", false},
+		{"http://localhost:8080/", true},
+		{"https://example.com./", true}, // fully qualified, trailing dot
+		{"http://192.0.2.1/", true},
+		{"https://example.com:65535/", true},
+		{"https://example.com:99999/", false}, // no such port
+		{"https://example.com:0/", false},     // port 0 is not connectable
+		{"https://./", false},                 // empty labels
+		{"https://a..b/", false},              //
+		{"https://-a.example/", false},        // label starts with a hyphen
+		{"https://a_b.example/", false},       // not a host name (RFC 1123)
+		{"http://0x7f.1/", false},             // read as 127.0.0.1 by browsers
+		{"http://010.0.0.1/", false},          // octal to some parsers
+		{"http://2130706433/", false},         // 127.0.0.1 as a decimal integer
+		{"https://exämple.com/", false},       // IDN: the xn-- form is required
+		{"https://[fe80::1%25eth0]/", false},  // zone identifiers name a local interface
+		{"https://[::ffff:127.0.0.1]/", true}, // an IPv6 literal
+		{"https://good.example\\@evil.example", false},
 		{"", false},
 	}
 	for _, tt := range tests {
@@ -137,6 +156,29 @@ func TestIsCurrency(t *testing.T) {
 			t.Errorf("IsCurrency(%q) = true", c)
 		}
 	}
+}
+
+func FuzzIsURL(f *testing.F) {
+	for _, s := range []string{"https://example.com/a?b#c", "http://[::1]:80/", "https://a..b", "javascript:alert(1)", "https://u@h.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !validate.IsURL(s) {
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.Hostname() == "" {
+			t.Fatalf("IsURL(%q) = true: %v %+v", s, err, u)
+		}
+		if len(s) > 2048 || strings.ContainsAny(s, " \t\n\r\x00") {
+			t.Fatalf("IsURL(%q) = true", s)
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				t.Fatalf("IsURL(%q) = true with port %q", s, p)
+			}
+		}
+	})
 }
 
 func FuzzIsEmail(f *testing.F) {

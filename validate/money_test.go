@@ -39,6 +39,20 @@ func TestParseMoney(t *testing.T) {
 		{"1,50", 0, false},
 		{`"12.50"`, 0, false},
 		{"NaN", 0, false},
+		{"-0.00", 0, true},
+		{"-12.50", -1250, true},
+		{"9999999999999.990", validate.MaxMoney, true},
+		{"9999999999999.999", 0, false},
+		{"-10000000000000.00", 0, false},
+		{"00", 0, false},
+		{"-012", 0, false},
+		{"0.001", 0, false},
+		{"1.0e2", 0, false},
+		{"--1", 0, false},
+		{" 1", 0, false},
+		{"1 ", 0, false},
+		{"\u0661\u0662", 0, false}, // Arabic-Indic digits
+		{"Infinity", 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

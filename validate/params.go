@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Params checks the query-string and path parameters of a request with the
@@ -17,7 +18,8 @@ import (
 //		return
 //	}
 //
-// Errors are reported under the parameter's name. The query string is
+// Errors are reported under the parameter's name. Values that are not valid
+// UTF-8 (after percent-decoding) fail at once, as they do in a body. The query string is
 // parsed once, when the Params is made; a malformed query string (a bad
 // percent escape) is reported as one error of code "type" with an empty
 // field, and its parameters are then treated as absent. A Params is not safe
@@ -45,9 +47,9 @@ func NewParams(r *http.Request) *Params {
 func (p *Params) Query(name string) StringRule {
 	vs := p.q[name]
 	if len(vs) == 0 {
-		return StringRule{f: p.c.Field(name)}
+		return StringRule{chain: chain{f: p.c.Field(name)}}
 	}
-	return StringRule{f: p.c.Field(name), s: vs[0], present: true}
+	return stringParam(p.c.Field(name), vs[0])
 }
 
 // QueryInt starts checks of query parameter name as a base-10 integer. A
@@ -56,7 +58,7 @@ func (p *Params) Query(name string) StringRule {
 func (p *Params) QueryInt(name string) IntRule {
 	vs := p.q[name]
 	if len(vs) == 0 {
-		return IntRule{f: p.c.Field(name)}
+		return IntRule{chain: chain{f: p.c.Field(name)}}
 	}
 	return parseIntRule(p.c.Field(name), vs[0])
 }
@@ -64,21 +66,33 @@ func (p *Params) QueryInt(name string) IntRule {
 // Path starts checks of path value name (see http.Request.PathValue).
 func (p *Params) Path(name string) StringRule {
 	v := p.r.PathValue(name)
-	return StringRule{f: p.c.Field(name), s: v, present: v != ""}
+	return stringParam(p.c.Field(name), v)
+}
+
+// stringParam starts the checks of a parameter's value, which fails at once
+// ("invalid_utf8") if it is not valid UTF-8 (a percent-encoded %FF), as a
+// body string would: the handler then sees the empty string.
+func stringParam(f Field, v string) StringRule {
+	if utf8.ValidString(v) {
+		return StringRule{chain: chain{f: f}, s: v}
+	}
+	r := StringRule{chain: chain{f: f}}
+	r.fail(CodeInvalidUTF8, "must be valid UTF-8")
+	return r
 }
 
 // PathInt starts checks of path value name as a base-10 integer.
 func (p *Params) PathInt(name string) IntRule {
 	v := p.r.PathValue(name)
 	if v == "" {
-		return IntRule{f: p.c.Field(name)}
+		return IntRule{chain: chain{f: p.c.Field(name)}}
 	}
 	return parseIntRule(p.c.Field(name), v)
 }
 
 func parseIntRule(f Field, s string) IntRule {
 	n, err := strconv.Atoi(s)
-	r := IntRule{f: f, n: n, present: true}
+	r := IntRule{chain: chain{f: f}, n: n, present: true}
 	if err != nil || (len(s) > 0 && s[0] == '+') {
 		r.n = 0
 		r.fail(CodeType, "must be an integer")

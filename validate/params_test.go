@@ -49,6 +49,8 @@ func TestParams(t *testing.T) {
 		{"status not allowed", base + "3?page=1&status=%3Cscript%3E", 400, details(`{"field":"status","code":"one_of","message":"must be one of: open, closed"}`)},
 		{"bad id and n", "/customers/42/transactions/x?page=1", 400, details(
 			`{"field":"id","code":"uuid","message":"must be a UUID"},{"field":"n","code":"type","message":"must be an integer"}`)},
+		{"invalid UTF-8 in the query", base + "3?page=1&status=%ff", 400, details(`{"field":"status","code":"invalid_utf8","message":"must be valid UTF-8"}`)},
+		{"invalid UTF-8 in the path", "/customers/%ff%fe/transactions/3?page=1", 400, details(`{"field":"id","code":"invalid_utf8","message":"must be valid UTF-8"}`)},
 		{"malformed query", base + "3?page=1&x=%zz", 400, details(
 			`{"field":"","code":"type","message":"query string is malformed"},{"field":"page","code":"required","message":"is required"}`)},
 	}

@@ -20,7 +20,9 @@ const CodeMore = "more"
 // Validator is implemented by body types that check themselves. [Decode]
 // and [JSON] call Validate on the decoded value (through a pointer, so
 // either receiver kind works); an [Errors] result (typically from
-// [Collector.Err]) becomes a 400 with field details.
+// [Collector.Err]) becomes a 400 with field details, any other error a 400
+// "Validation failed" without details (its text is not sent: it is the
+// [Error]'s cause, for the ErrorHandler).
 type Validator interface {
 	Validate() error
 }
@@ -48,27 +50,35 @@ type Collector struct {
 
 // Field starts checks of a top-level field, named as in JSON.
 func (c *Collector) Field(name string) Field {
-	return Field{s: Scope{c: c, index: -1}, name: name}
+	return Field{s: Scope{c: c, cur: step{index: -1}}, name: name}
 }
 
 // Index scopes checks to element i of the list field name: fields checked
 // through the returned Scope are reported as "name[i].field".
 func (c *Collector) Index(name string, i int) Scope {
-	return Scope{c: c, name: name, index: max(i, 0)}
+	return Scope{c: c, cur: step{name: name, index: max(i, 0)}}
 }
 
 // Object scopes checks to the nested object field name: fields checked
 // through the returned Scope are reported as "name.field".
-func (c *Collector) Object(name string) Scope { return Scope{c: c, name: name, index: -1} }
+func (c *Collector) Object(name string) Scope { return Scope{c: c, cur: step{name: name, index: -1}} }
 
 // Add records a failure of field (a full path) with a code and a message.
 // Use it for checks the built-ins do not cover.
 func (c *Collector) Add(field, code, message string) {
-	if len(c.errs) >= MaxErrors {
-		c.more++
+	if c.counted() {
 		return
 	}
 	c.errs = append(c.errs, FieldError{Field: field, Code: code, Message: message})
+}
+
+// counted reports whether the list is full, counting one more failure if so.
+func (c *Collector) counted() bool {
+	if len(c.errs) >= MaxErrors {
+		c.more++
+		return true
+	}
+	return false
 }
 
 // OK reports whether no check has failed so far.
@@ -90,44 +100,67 @@ func (c *Collector) Err() error {
 // Scope is a nested object or list element; see [Collector.Index] and
 // [Collector.Object].
 //
-// It is small and passed by value; the path is only rendered when a check
-// fails.
+// It is small and passed by value. Paths are only rendered when a check
+// fails, except that a scope nested three or more levels deep renders the
+// path of its outer levels once, when it is made.
 type Scope struct {
 	c     *Collector
-	base  string // rendered path of the enclosing scope; "" at top level
+	base  string // rendered path of the levels above up; "" if none
+	up    step   // the enclosing level, if hasUp
+	hasUp bool
+	cur   step // this level; empty (index -1) for the top level
+}
+
+// step is one level of a path: a member name, and an index when the member
+// is a list.
+type step struct {
 	name  string
 	index int // the element's index; -1 for an object
 }
 
-func (s Scope) top() bool { return s.base == "" && s.name == "" && s.index < 0 }
+func (st step) render() string {
+	if st.index < 0 {
+		return st.name
+	}
+	return st.name + "[" + strconv.Itoa(st.index) + "]"
+}
+
+func (s Scope) top() bool { return !s.hasUp && s.cur.name == "" && s.cur.index < 0 }
 
 func (s Scope) path() string {
-	p := join(s.base, s.name)
-	if s.index >= 0 {
-		p += "[" + strconv.Itoa(s.index) + "]"
+	if !s.hasUp {
+		return s.cur.render()
 	}
-	return p
+	return join(join(s.base, s.up.render()), s.cur.render())
+}
+
+func (s Scope) child(st step) Scope {
+	base := s.base
+	if s.hasUp {
+		base = join(base, s.up.render())
+	}
+	return Scope{c: s.c, base: base, up: s.cur, hasUp: true, cur: st}
 }
 
 // Field starts checks of a field of the scope's object.
 func (s Scope) Field(name string) Field { return Field{s: s, name: name} }
 
 // Index scopes checks to element i of the list field name within s.
-func (s Scope) Index(name string, i int) Scope {
-	return Scope{c: s.c, base: s.path(), name: name, index: max(i, 0)}
-}
+func (s Scope) Index(name string, i int) Scope { return s.child(step{name: name, index: max(i, 0)}) }
 
 // Object scopes checks to the nested object field name within s.
-func (s Scope) Object(name string) Scope {
-	return Scope{c: s.c, base: s.path(), name: name, index: -1}
-}
+func (s Scope) Object(name string) Scope { return s.child(step{name: name, index: -1}) }
 
+// join appends name to the path base: with a dot, unless one of them is
+// empty or name is an index ("[2]").
 func join(base, name string) string {
 	switch {
 	case base == "":
 		return name
 	case name == "":
 		return base
+	case name[0] == '[':
+		return base + name
 	}
 	return base + "." + name
 }
@@ -151,6 +184,9 @@ func (f Field) Path() string {
 // Add records a failure of the field. Use it for checks the built-ins do
 // not cover.
 func (f Field) Add(code, message string) {
+	if f.s.c.counted() { // no path needed
+		return
+	}
 	// The copy keeps f (and the Collector it points to) from escaping to
 	// the heap through the path: a Collector on the stack stays there.
 	f.s.c.Add(strings.Clone(f.Path()), code, message)
@@ -164,14 +200,14 @@ func (f Field) Check(ok bool, code, message string) {
 }
 
 // String starts checks of a string.
-func (f Field) String(s string) StringRule { return StringRule{f: f, s: s, present: true} }
+func (f Field) String(s string) StringRule { return StringRule{chain: chain{f: f}, s: s} }
 
 // Int starts checks of an integer.
-func (f Field) Int(n int) IntRule { return IntRule{f: f, n: n, present: true} }
+func (f Field) Int(n int) IntRule { return IntRule{chain: chain{f: f}, n: n, present: true} }
 
 // Float starts checks of a float. NaN and infinities fail at once.
 func (f Field) Float(x float64) FloatRule {
-	r := FloatRule{f: f, x: x}
+	r := FloatRule{chain: chain{f: f}, x: x}
 	if x != x || x > maxFloat || x < -maxFloat {
 		r.fail(CodeNumber, "must be a finite number")
 	}
@@ -181,7 +217,7 @@ func (f Field) Float(x float64) FloatRule {
 const maxFloat = 1.7976931348623157e308
 
 // Money starts checks of an amount of money.
-func (f Field) Money(m Money) MoneyRule { return MoneyRule{f: f, m: m} }
+func (f Field) Money(m Money) MoneyRule { return MoneyRule{chain: chain{f: f}, m: m} }
 
 // MoneyNumber starts checks of an amount of money given as a json.Number
 // (a field decoded with encoding/json's UseNumber, or of type json.Number):
@@ -189,7 +225,7 @@ func (f Field) Money(m Money) MoneyRule { return MoneyRule{f: f, m: m} }
 // than two decimal places or is beyond ±MaxMoney. Value returns the amount.
 func (f Field) MoneyNumber(n json.Number) MoneyRule {
 	m, err := ParseMoney(string(n))
-	r := MoneyRule{f: f, m: m}
+	r := MoneyRule{chain: chain{f: f}, m: m}
 	if err != nil && n != "" {
 		r.fail(CodeMoney, "must be a decimal amount with at most 2 decimal places")
 	}
@@ -197,22 +233,35 @@ func (f Field) MoneyNumber(n json.Number) MoneyRule {
 }
 
 // Count starts checks of the number of elements of a list, n = len(list).
-func (f Field) Count(n int) CountRule { return CountRule{f: f, n: n} }
+func (f Field) Count(n int) CountRule { return CountRule{chain: chain{f: f}, n: n} }
+
+// chain is what every rule has: the field it checks and whether a check
+// has failed (the later checks of the chain are then skipped).
+type chain struct {
+	f      Field
+	failed bool
+}
+
+func (c *chain) fail(code, message string) {
+	c.failed = true
+	c.f.Add(code, message)
+}
+
+// failf is fail with a message that is only built if it is kept.
+func (c *chain) failf(code string, message func() string) {
+	c.failed = true
+	if !c.f.s.c.counted() {
+		c.f.Add(code, message())
+	}
+}
 
 // StringRule is a chain of checks of one string. Every check except
 // Required passes on the empty string, so optional fields need nothing
 // special; add Required to demand a value. After the first failure the
 // remaining checks of the chain are skipped.
 type StringRule struct {
-	f       Field
-	s       string
-	present bool
-	failed  bool
-}
-
-func (r *StringRule) fail(code, message string) {
-	r.failed = true
-	r.f.Add(code, message)
+	chain
+	s string
 }
 
 func (r StringRule) skip() bool { return r.failed || r.s == "" }
@@ -245,7 +294,7 @@ func (r StringRule) Required() StringRule {
 // (Unicode code points).
 func (r StringRule) MinLen(n int) StringRule {
 	if !r.skip() && utf8.RuneCountInString(r.s) < n {
-		r.fail(CodeMinLength, "must be at least "+strconv.Itoa(n)+" characters")
+		r.failf(CodeMinLength, func() string { return "must be at least " + strconv.Itoa(n) + " characters" })
 	}
 	return r
 }
@@ -254,7 +303,7 @@ func (r StringRule) MinLen(n int) StringRule {
 // (Unicode code points).
 func (r StringRule) MaxLen(n int) StringRule {
 	if !r.skip() && (len(r.s) > n && utf8.RuneCountInString(r.s) > n) {
-		r.fail(CodeMaxLength, "must be at most "+strconv.Itoa(n)+" characters")
+		r.failf(CodeMaxLength, func() string { return "must be at most " + strconv.Itoa(n) + " characters" })
 	}
 	return r
 }
@@ -270,7 +319,7 @@ func (r StringRule) OneOf(allowed ...string) StringRule {
 			return r
 		}
 	}
-	r.fail(CodeOneOf, "must be one of: "+strings.Join(allowed, ", "))
+	r.failf(CodeOneOf, func() string { return "must be one of: " + strings.Join(allowed, ", ") })
 	return r
 }
 
@@ -328,15 +377,9 @@ func (r StringRule) Currency() StringRule {
 // IntRule is a chain of checks of one integer. After the first failure the
 // remaining checks of the chain are skipped.
 type IntRule struct {
-	f       Field
+	chain
 	n       int
 	present bool
-	failed  bool
-}
-
-func (r *IntRule) fail(code, message string) {
-	r.failed = true
-	r.f.Add(code, message)
 }
 
 // Value returns the integer (for query and path parameters: the parsed value
@@ -367,7 +410,7 @@ func (r IntRule) Required() IntRule {
 // Min fails ("min") if the integer is less than min.
 func (r IntRule) Min(min int) IntRule {
 	if !r.failed && r.present && r.n < min {
-		r.fail(CodeMin, "must be at least "+strconv.Itoa(min))
+		r.failf(CodeMin, func() string { return "must be at least " + strconv.Itoa(min) })
 	}
 	return r
 }
@@ -375,7 +418,7 @@ func (r IntRule) Min(min int) IntRule {
 // Max fails ("max") if the integer is greater than max.
 func (r IntRule) Max(max int) IntRule {
 	if !r.failed && r.present && r.n > max {
-		r.fail(CodeMax, "must be at most "+strconv.Itoa(max))
+		r.failf(CodeMax, func() string { return "must be at most " + strconv.Itoa(max) })
 	}
 	return r
 }
@@ -390,15 +433,17 @@ func (r IntRule) OneOf(allowed ...int) IntRule {
 			return r
 		}
 	}
-	var sb strings.Builder
-	sb.WriteString("must be one of: ")
-	for i, a := range allowed {
-		if i > 0 {
-			sb.WriteString(", ")
+	r.failf(CodeOneOf, func() string {
+		var sb strings.Builder
+		sb.WriteString("must be one of: ")
+		for i, a := range allowed {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(strconv.Itoa(a))
 		}
-		sb.WriteString(strconv.Itoa(a))
-	}
-	r.fail(CodeOneOf, sb.String())
+		return sb.String()
+	})
 	return r
 }
 
@@ -406,14 +451,8 @@ func (r IntRule) OneOf(allowed ...int) IntRule {
 // remaining checks of the chain are skipped. Use [Money] for amounts of
 // money: a float64 cannot tell 12.50 from 12.499999999.
 type FloatRule struct {
-	f      Field
-	x      float64
-	failed bool
-}
-
-func (r *FloatRule) fail(code, message string) {
-	r.failed = true
-	r.f.Add(code, message)
+	chain
+	x float64
 }
 
 // Value returns the float.
@@ -425,7 +464,7 @@ func (r FloatRule) OK() bool { return !r.failed }
 // Min fails ("min") if the float is less than min.
 func (r FloatRule) Min(min float64) FloatRule {
 	if !r.failed && r.x < min {
-		r.fail(CodeMin, "must be at least "+strconv.FormatFloat(min, 'f', -1, 64))
+		r.failf(CodeMin, func() string { return "must be at least " + strconv.FormatFloat(min, 'f', -1, 64) })
 	}
 	return r
 }
@@ -433,7 +472,7 @@ func (r FloatRule) Min(min float64) FloatRule {
 // Max fails ("max") if the float is greater than max.
 func (r FloatRule) Max(max float64) FloatRule {
 	if !r.failed && r.x > max {
-		r.fail(CodeMax, "must be at most "+strconv.FormatFloat(max, 'f', -1, 64))
+		r.failf(CodeMax, func() string { return "must be at most " + strconv.FormatFloat(max, 'f', -1, 64) })
 	}
 	return r
 }
@@ -441,14 +480,8 @@ func (r FloatRule) Max(max float64) FloatRule {
 // MoneyRule is a chain of checks of an amount of [Money]. After the first
 // failure the remaining checks of the chain are skipped.
 type MoneyRule struct {
-	f      Field
-	m      Money
-	failed bool
-}
-
-func (r *MoneyRule) fail(code, message string) {
-	r.failed = true
-	r.f.Add(code, message)
+	chain
+	m Money
 }
 
 // Value returns the amount.
@@ -461,7 +494,7 @@ func (r MoneyRule) OK() bool { return !r.failed }
 // validate.Cents(1) for 0.01.
 func (r MoneyRule) Min(min Money) MoneyRule {
 	if !r.failed && r.m < min {
-		r.fail(CodeMin, "must be at least "+min.String())
+		r.failf(CodeMin, func() string { return "must be at least " + min.String() })
 	}
 	return r
 }
@@ -469,7 +502,7 @@ func (r MoneyRule) Min(min Money) MoneyRule {
 // Max fails ("max") if the amount is greater than max.
 func (r MoneyRule) Max(max Money) MoneyRule {
 	if !r.failed && r.m > max {
-		r.fail(CodeMax, "must be at most "+max.String())
+		r.failf(CodeMax, func() string { return "must be at most " + max.String() })
 	}
 	return r
 }
@@ -477,14 +510,8 @@ func (r MoneyRule) Max(max Money) MoneyRule {
 // CountRule is a chain of checks of the length of a list. After the first
 // failure the remaining checks of the chain are skipped.
 type CountRule struct {
-	f      Field
-	n      int
-	failed bool
-}
-
-func (r *CountRule) fail(code, message string) {
-	r.failed = true
-	r.f.Add(code, message)
+	chain
+	n int
 }
 
 // OK reports whether every check of the chain so far passed.
@@ -493,7 +520,7 @@ func (r CountRule) OK() bool { return !r.failed }
 // Min fails ("min_items") if the list has fewer than min elements.
 func (r CountRule) Min(min int) CountRule {
 	if !r.failed && r.n < min {
-		r.fail(CodeMinItems, "must have at least "+plural(min, "item"))
+		r.failf(CodeMinItems, func() string { return "must have at least " + plural(min, "item") })
 	}
 	return r
 }
@@ -501,7 +528,7 @@ func (r CountRule) Min(min int) CountRule {
 // Max fails ("max_items") if the list has more than max elements.
 func (r CountRule) Max(max int) CountRule {
 	if !r.failed && r.n > max {
-		r.fail(CodeMaxItems, "must have at most "+plural(max, "item"))
+		r.failf(CodeMaxItems, func() string { return "must have at most " + plural(max, "item") })
 	}
 	return r
 }

@@ -86,7 +86,9 @@ func TestPaths(t *testing.T) {
 	v.Object("customer").Object("address").Field("zip").String("").Required()
 	v.Index("orders", 1).Index("lines", 3).Field("sku").String("").Required()
 	v.Object("customer").Index("tags", 0).Field("").String("").Required()
-	v.Index("", 2).Field("q").Int(0).Min(1) // an element of a top-level array
+	v.Index("", 2).Field("q").Int(0).Min(1)                                        // an element of a top-level array
+	v.Object("a").Index("b", 1).Index("c", 2).Object("e").Field("d").Int(0).Min(1) // four levels
+	v.Index("", 2).Index("", 3).Field("q").Int(0).Min(1)                           // a list of lists
 	if p := v.Index("items", 7).Field("productId").Path(); p != "items[7].productId" {
 		t.Errorf("Path() = %q", p)
 	}
@@ -94,7 +96,8 @@ func TestPaths(t *testing.T) {
 	for _, e := range v.Err().(validate.Errors) {
 		got = append(got, e.Field)
 	}
-	want := []string{"amount", "items[2].quantity", "customer.address.zip", "orders[1].lines[3].sku", "customer.tags[0]", "[2].q"}
+	want := []string{"amount", "items[2].quantity", "customer.address.zip", "orders[1].lines[3].sku", "customer.tags[0]", "[2].q",
+		"a.b[1].c[2].e.d", "[2][3].q"}
 	if len(got) != len(want) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
@@ -120,6 +123,28 @@ func TestCollectorKeepsAtMostMaxErrors(t *testing.T) {
 	}
 	if es[validate.MaxErrors-1].Field != "items["+strconv.Itoa(validate.MaxErrors-1)+"].quantity" {
 		t.Fatalf("kept the wrong errors: %+v", es[validate.MaxErrors-1])
+	}
+}
+
+// Past MaxErrors a failure is only counted: a body with many bad elements
+// costs no path strings.
+func TestCollectorPastMaxErrorsDoesNotAllocate(t *testing.T) {
+	var v validate.Collector
+	for i := range validate.MaxErrors {
+		v.Index("items", i).Field("quantity").Int(0).Min(1)
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		i++
+		v.Index("items", i).Field("quantity").Int(0).Min(1)
+		v.Object("customer").Index("tags", i).Field("name").String("").Required()
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per failure past the cap", allocs)
+	}
+	es := v.Err().(validate.Errors)
+	if last := es[len(es)-1]; last.Code != validate.CodeMore || last.Message != "202 more errors not shown" {
+		t.Fatalf("last = %+v", last)
 	}
 }
 

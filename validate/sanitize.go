@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -30,7 +31,12 @@ var (
 // is output, by html/template or the escaping of the output format: the
 // same text may end up in JSON, CSV or a receipt printer, where HTML
 // escapes are wrong.
-func StripHTML(s string) string { return strictPolicy().Sanitize(s) }
+func StripHTML(s string) string {
+	if plain(s) {
+		return s
+	}
+	return strictPolicy().Sanitize(s)
+}
 
 // SanitizeHTML keeps the safe formatting of s (bluemonday's UGCPolicy:
 // paragraphs, emphasis, lists, tables, images, links with http, https and
@@ -40,4 +46,15 @@ func StripHTML(s string) string { return strictPolicy().Sanitize(s) }
 // rel="nofollow", and links to other sites target="_blank" with
 // rel="nofollow noopener". Use it for rich-text fields (a product
 // description) that are shown as HTML; it is safe for concurrent use.
-func SanitizeHTML(s string) string { return ugcPolicy().Sanitize(s) }
+func SanitizeHTML(s string) string {
+	if plain(s) {
+		return s
+	}
+	return ugcPolicy().Sanitize(s)
+}
+
+// plain reports whether s has nothing a policy changes: no markup, no
+// character reference and nothing it escapes or normalises (quotes, and
+// \r, which HTML reads as \n). Both policies return such text as it is,
+// so it is returned without parsing it (most names and notes are plain).
+func plain(s string) bool { return !strings.ContainsAny(s, "<>&'\"\r") }

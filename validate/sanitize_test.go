@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
@@ -89,6 +90,38 @@ var xssVectors = []string{
 	`<LINK REL="stylesheet" HREF="javascript:alert('XSS');">`,
 	`<template><script>alert(1)</script></template>`,
 	`<a href="https://example.com" onclick="alert(1)" style="color:red">ok</a>`,
+	`<a href="javascript&#58;alert(1)">x</a>`,
+	`<a href="&#x6A;avascript:alert(1)">x</a>`,
+	`<a href="java&NewLine;script:alert(1)">x</a>`,
+	`<a href="jav&#x0000009;ascript:alert(1)">x</a>`,
+	`<a href="JAVASCRIPT:alert(1)">x</a>`,
+	`<a href="livescript:alert(1)">x</a>`,
+	`<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>`,
+	`<a href=" data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>`,
+	`<img src="x:gif" onerror="eval(src)">`,
+	`<img src="/" =_=" title="onerror='alert(1)'">`,
+	`<img """ onerror=alert(1) "">`,
+	`<svg><use href="data:image/svg+xml;base64,PHN2ZyBpZD0ieCIgb25sb2FkPSJhbGVydCgxKSIvPg==#x"/></svg>`,
+	`<svg><foreignObject><img src=x onerror=alert(1)></foreignObject></svg>`,
+	`<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>`,
+	`<style>@import 'https://xss.example/x.css';</style>`,
+	`<object type="text/x-scriptlet" data="https://xss.example/scriptlet.html"></object>`,
+	`<isindex type=image src=1 onerror=alert(1)>`,
+	`<a href="#" onfocus=alert(1) autofocus tabindex=1>x</a>`,
+	`<div draggable="true" ondragstart="alert(1)">x</div>`,
+	`<table><td background="javascript:alert(1)">x</td></table>`,
+	`<blockquote cite="javascript:alert(1)">x</blockquote>`,
+	`<q cite="javascript:alert(1)">x</q>`,
+	`<video poster="javascript:alert(1)"></video>`,
+	`<img src="https://ok.example/a.png" srcset="javascript:alert(1) 1x">`,
+	`<<img src=x onerror=alert(1)//<`,
+	`<img src=x onerror=alert(1)<!--`,
+	`<!--<img src="--><img src=x onerror=alert(1)//">`,
+	`<![CDATA[<script>alert(1)</script>]]>`,
+	`<noembed><img title="</noembed><img src=x onerror=alert(1)>"></noembed>`,
+	`<textarea><img title="</textarea><img src=x onerror=alert(1)>"></textarea>`,
+	`<xmp><img title="</xmp><img src=x onerror=alert(1)>"></xmp>`,
+	`<select><template><style><img src=x onerror=alert(1)></style></template></select>`,
 }
 
 // forbidden elements: they run script, load active content, or change how
@@ -232,6 +265,10 @@ func TestSanitizeHTML(t *testing.T) {
 		{`<p onclick="x()" style="color:red" class="c">t</p>`, `<p>t</p>`},
 		{`<img src="https://cdn.example/a.png" alt="A" onerror="x()">`, `<img src="https://cdn.example/a.png" alt="A">`},
 		{`Salt & Pepper`, `Salt &amp; Pepper`},
+		// Reverse tabnabbing: a page opened with target="_blank" must not
+		// get window.opener.
+		{`<a href="https://example.com" target="_blank">x</a>`, `<a href="https://example.com" rel="nofollow noopener" target="_blank">x</a>`},
+		{`<a href="https://example.com" target="_blank" rel="opener">x</a>`, `<a href="https://example.com" rel="nofollow noopener" target="_blank">x</a>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -265,8 +302,13 @@ func FuzzStripHTML(f *testing.F) {
 		f.Add(v)
 	}
 	f.Add("Salt & Pepper; Large")
+	f.Add("Plain text, caf\xe9 \x00 \u2028 \t\n")
+	strict := bluemonday.StrictPolicy() // the plain-text shortcut must agree with it
 	f.Fuzz(func(t *testing.T, s string) {
 		out := validate.StripHTML(s)
+		if want := strict.Sanitize(s); out != want {
+			t.Fatalf("StripHTML(%q) = %q, bluemonday gives %q", s, out, want)
+		}
 		if strings.ContainsAny(out, "<>") {
 			t.Fatalf("StripHTML(%q) = %q has markup", s, out)
 		}
@@ -281,8 +323,15 @@ func FuzzSanitizeHTML(f *testing.F) {
 		f.Add(v)
 	}
 	f.Add(`<p>Fresh <em>daily</em> <a href="https://example.com">menu</a></p>`)
+	f.Add("Plain text, caf\xe9 \x00 \u2028 \t\n")
+	ugc := bluemonday.UGCPolicy()
 	f.Fuzz(func(t *testing.T, s string) {
 		out := validate.SanitizeHTML(s)
+		if !strings.ContainsAny(s, "<") { // no tags: the policy's options play no part
+			if want := ugc.Sanitize(s); out != want {
+				t.Fatalf("SanitizeHTML(%q) = %q, bluemonday gives %q", s, out, want)
+			}
+		}
 		if what := executable(t, out); what != "" {
 			t.Fatalf("SanitizeHTML(%q) = %q keeps %s", s, out, what)
 		}
@@ -308,6 +357,9 @@ func TestExecutableOracle(t *testing.T) {
 		`<p title="</p><script>alert(1)</script>">x</p>`:         true,
 		`<iframe src=http://xss.example/scriptlet.html <`:        true,
 		`<BODY BACKGROUND="javascript:alert('XSS')">`:            true,
+		`<<img src=x onerror=alert(1)//<`:                        true,
+		`<img src=x onerror=alert(1)<!--`:                        true,
+		`<![CDATA[<script>alert(1)</script>]]>`:                  true, // a bogus comment in HTML
 	}
 	for _, v := range xssVectors {
 		if !defused[v] && executable(t, v) == "" {

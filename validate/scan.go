@@ -217,7 +217,8 @@ var (
 // Struct fields match names case-sensitively, and RejectUnknownMembers
 // rejects every other name, so purely structural types need no scan: a
 // case-only duplicate of a field is an unknown member (reported as a
-// duplicate after the fact). Maps, interfaces, raw values, fields matched
+// duplicate after the fact), unless the struct has two fields whose names
+// differ only in case ("id" and "ID"), which need the scan too. Maps, interfaces, raw values, fields matched
 // case-insensitively and custom JSON unmarshalers (other than Money's) can
 // take any names, so bodies for them are scanned first.
 func needsNameScan(t reflect.Type, seen map[reflect.Type]bool) bool {
@@ -240,6 +241,9 @@ func needsNameScan(t reflect.Type, seen map[reflect.Type]bool) bool {
 	case reflect.Pointer, reflect.Slice, reflect.Array:
 		return needsNameScan(t.Elem(), seen)
 	case reflect.Struct:
+		if foldedNamesCollide(t, map[string]bool{}, map[reflect.Type]bool{}) {
+			return true
+		}
 		for i := range t.NumField() {
 			f := t.Field(i)
 			tag := f.Tag.Get("json")
@@ -254,6 +258,48 @@ func needsNameScan(t reflect.Type, seen map[reflect.Type]bool) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// foldedNamesCollide reports whether two JSON member names of struct t,
+// counting the fields of embedded structs it inlines, are equal under case
+// folding. names holds the folded names seen so far.
+func foldedNamesCollide(t reflect.Type, names map[string]bool, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if foldedNamesCollide(ft, names, seen) {
+					return true
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		key := string(appendFold(nil, []byte(name)))
+		if names[key] {
+			return true
+		}
+		names[key] = true
 	}
 	return false
 }
