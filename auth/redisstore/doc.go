@@ -31,7 +31,16 @@
 // ContextTimeoutEnabled: true; otherwise a hung server blocks each call for
 // the client's ReadTimeout. [New] therefore refuses a *redis.Client or
 // *redis.ClusterClient without it (unless [Options.AllowClientTimeouts]),
-// and every call also gets [Options.Timeout] as a deadline. Failures wrap
+// and every call also gets [Options.Timeout] as a deadline.
+//
+// A *redis.ClusterClient loads the server's command table (COMMAND) on
+// the first single command it sends, with its own 5-second timeout that
+// ignores the context, and while that fails every caller queues behind it.
+// The store therefore does not let its calls trigger that load: one
+// background goroutine at a time sends COMMAND until it succeeds, and
+// calls wait for it only until their own deadline, then fail with
+// [auth.ErrStoreUnavailable]. No warm-up call is needed at start-up. Other
+// packages sharing the client do not get this protection. Failures wrap
 // [auth.ErrStoreUnavailable]; a server out of memory (maxmemory with
 // noeviction) makes Create fail with [auth.ErrStoreFull].
 package redisstore

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -40,6 +42,7 @@ type Store struct {
 	c       redis.UniversalClient
 	prefix  string
 	timeout time.Duration
+	warm    *warmup // nil unless c is a *redis.ClusterClient
 }
 
 var (
@@ -79,15 +82,82 @@ func New(c redis.UniversalClient, opts Options) (*Store, error) {
 			return nil, errors.New("redisstore: the client must be built with ContextTimeoutEnabled: true so calls honour deadlines (or set Options.AllowClientTimeouts)")
 		}
 	}
-	return &Store{c: c, prefix: opts.Prefix, timeout: opts.Timeout}, nil
+	st := &Store{c: c, prefix: opts.Prefix, timeout: opts.Timeout}
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		st.warm = &warmup{c: cc}
+	}
+	return st, nil
 }
 
 func (s *Store) sessionKey(id string) string { return s.prefix + "s:{" + id + "}" }
 func (s *Store) usedKey(id string) string    { return s.prefix + "r:{" + id + "}" }
 func (s *Store) userKey(uid string) string   { return s.prefix + "u:" + uid }
 
-func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.timeout)
+// begin returns the context of one store call: ctx bounded by
+// Options.Timeout. On a cluster client it first waits (within that
+// deadline) for go-redis's command table to be loaded; see [warmup].
+func (s *Store) begin(ctx context.Context, op string) (context.Context, context.CancelFunc, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	if err := s.warm.ready(ctx); err != nil {
+		cancel()
+		return nil, nil, fail(op, err)
+	}
+	return ctx, cancel, nil
+}
+
+// warmupTimeout bounds one background load of the cluster command table.
+const warmupTimeout = 10 * time.Second
+
+// warmup loads a ClusterClient's command table off the request path.
+//
+// go-redis's ClusterClient fetches COMMAND on the first single command it
+// sends (pipelines do not) with its own 5-second timeout, ignoring the
+// caller's context, and callers queue behind that fetch one by one while
+// it fails. So until one fetch has succeeded, calls do not send commands
+// themselves: one background goroutine at a time sends COMMAND (which
+// loads the table), and calls wait for it only until their own deadline.
+// Once it has succeeded the cost is one atomic load per call.
+type warmup struct {
+	c    *redis.ClusterClient
+	done atomic.Bool
+	mu   sync.Mutex
+	wait chan struct{} // closed when the attempt in flight ends; nil when none
+}
+
+func (w *warmup) ready(ctx context.Context) error {
+	if w == nil || w.done.Load() {
+		return nil
+	}
+	w.mu.Lock()
+	ch := w.wait
+	if ch == nil {
+		ch = make(chan struct{})
+		w.wait = ch
+		go w.load(ch)
+	}
+	w.mu.Unlock()
+	select {
+	case <-ch:
+		if w.done.Load() {
+			return nil
+		}
+		return errors.New("cluster unreachable (loading the command table failed)")
+	case <-ctx.Done():
+		return fmt.Errorf("cluster command table not loaded yet: %w", ctx.Err())
+	}
+}
+
+func (w *warmup) load(ch chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), warmupTimeout)
+	err := w.c.Command(ctx).Err()
+	cancel()
+	w.mu.Lock()
+	if err == nil {
+		w.done.Store(true)
+	}
+	w.wait = nil
+	w.mu.Unlock()
+	close(ch)
 }
 
 func fail(op string, err error) error {
@@ -121,7 +191,10 @@ func (s *Store) Create(ctx context.Context, in *auth.Session) error {
 		return fmt.Errorf("redisstore: permissions: %w", err)
 	}
 	exp := ms(in.Expiry())
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "create")
+	if err != nil {
+		return err
+	}
 	defer cancel()
 	key := s.sessionKey(in.ID)
 	idx := s.userKey(in.UserID)
@@ -175,7 +248,10 @@ func (s *Store) Get(ctx context.Context, id string, now time.Time) (auth.Session
 	if !auth.ValidSessionID(id) {
 		return auth.Session{}, false, nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "get")
+	if err != nil {
+		return auth.Session{}, false, err
+	}
 	defer cancel()
 	f, err := s.c.HGetAll(ctx, s.sessionKey(id)).Result()
 	if err != nil {
@@ -200,7 +276,10 @@ func (s *Store) Check(ctx context.Context, id string, now time.Time) (string, bo
 	if !auth.ValidSessionID(id) {
 		return "", false, nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "check")
+	if err != nil {
+		return "", false, err
+	}
 	defer cancel()
 	v, err := s.c.HMGet(ctx, s.sessionKey(id), "uid", "exp", "idle", "last").Result()
 	if err != nil {
@@ -269,7 +348,10 @@ func (s *Store) Rotate(ctx context.Context, id string, r auth.Rotation) (auth.Se
 	if !auth.ValidSessionID(id) {
 		return auth.Session{}, auth.RotateNotFound, nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "rotate")
+	if err != nil {
+		return auth.Session{}, auth.RotateNotFound, err
+	}
 	defer cancel()
 	res, err := rotateScript.Run(ctx, s.c, []string{s.sessionKey(id), s.usedKey(id)},
 		r.Presented, r.Next, ms(r.Now), r.Grace.Milliseconds(), auth.UsedHistory).Slice()
@@ -318,7 +400,10 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if !auth.ValidSessionID(id) {
 		return nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "delete")
+	if err != nil {
+		return err
+	}
 	defer cancel()
 	// Two keys of one slot: a single DEL is fine in a cluster.
 	if err := s.c.Del(ctx, s.sessionKey(id), s.usedKey(id)).Err(); err != nil {
@@ -329,7 +414,10 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 
 // DeleteUser implements [auth.SessionStore].
 func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "delete user")
+	if err != nil {
+		return 0, err
+	}
 	defer cancel()
 	idx := s.userKey(userID)
 	ids, err := s.c.SMembers(ctx, idx).Result()
@@ -357,13 +445,15 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 	return n, nil
 }
 
-// Ping checks that the server answers (for readiness checks). Call it once
-// at start-up with a Redis Cluster client: go-redis's ClusterClient loads
-// its command table (COMMAND) on first use with its own 5-second timeout,
-// ignoring the context deadline, so until one call has succeeded a down
-// cluster makes each call wait up to 5 seconds instead of Options.Timeout.
+// Ping checks that the server answers (for readiness checks), within
+// Options.Timeout. It is not needed as a warm-up: with a cluster client the
+// store loads go-redis's command table itself, off the request path (see
+// the package documentation).
 func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "ping")
+	if err != nil {
+		return err
+	}
 	defer cancel()
 	if err := s.c.Ping(ctx).Err(); err != nil {
 		return fail("ping", err)

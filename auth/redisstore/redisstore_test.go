@@ -164,8 +164,7 @@ func TestUnavailable(t *testing.T) {
 		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), ContextTimeoutEnabled: true, MaxRedirects: 1})
 		t.Cleanup(func() { c.Close() })
 		s := newStore(t, c, redisstore.Options{})
-		// A running service has made calls before the cluster hangs; Ping
-		// loads go-redis's command table (see Store.Ping).
+		// A running service has made calls before the cluster hangs.
 		if err := s.Ping(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -179,6 +178,76 @@ func TestUnavailable(t *testing.T) {
 		t.Cleanup(func() { _ = cl.Nodes[0].Resume() })
 		storetest.Unavailable(t, s, in, timeout)
 	})
+}
+
+// TestUnavailableColdCluster: a ClusterClient loads its command table
+// (COMMAND) on the first single command it sends (pipelines do not), with
+// its own 5-second timeout whatever the context says. The store must still
+// return every call by its deadline, without a warm-up call by the
+// application, when the cluster hangs or goes down before that.
+func TestUnavailableColdCluster(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	for _, mode := range []string{"Paused", "Stopped"} {
+		t.Run(mode, func(t *testing.T) {
+			cl := redistest.StartCluster(t, 1)
+			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), ContextTimeoutEnabled: true, MaxRedirects: 1})
+			t.Cleanup(func() { c.Close() })
+			s := newStore(t, c, redisstore.Options{Timeout: timeout})
+			// A login (a pipeline) loads the cluster state but not the
+			// command table.
+			in := storetest.NewSession("u1", time.Now())
+			if err := s.Create(context.Background(), in); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if mode == "Paused" {
+				err = cl.Nodes[0].Pause()
+				t.Cleanup(func() { _ = cl.Nodes[0].Resume() })
+			} else {
+				err = cl.Nodes[0].Stop()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			storetest.Unavailable(t, s, in, timeout)
+			// Several calls at once must not queue behind one another.
+			const n = 8
+			done := make(chan error, n)
+			for range n {
+				go func() { _, _, err := s.Check(context.Background(), in.ID, time.Now()); done <- err }()
+			}
+			deadline := time.After(timeout + 3*time.Second)
+			for range n {
+				select {
+				case err := <-done:
+					if !errors.Is(err, auth.ErrStoreUnavailable) {
+						t.Fatalf("Check = %v; want ErrStoreUnavailable", err)
+					}
+				case <-deadline:
+					t.Fatal("concurrent calls on a cold cluster client did not return by their deadline")
+				}
+			}
+			// Back up: the store works without a new client.
+			if mode == "Paused" {
+				err = cl.Nodes[0].Resume()
+			} else {
+				err = cl.Nodes[0].StartAgain()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last error
+			for range 50 {
+				if last = s.Create(context.Background(), storetest.NewSession("u1", time.Now())); last == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if last != nil {
+				t.Fatalf("Create once the cluster is back = %v", last)
+			}
+		})
+	}
 }
 
 func TestStoreFull(t *testing.T) {
