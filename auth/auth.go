@@ -385,9 +385,13 @@ func (a *Authenticator) Revoke(ctx context.Context, sessionID string) error {
 }
 
 // RevokeUser ends every session of userID (logout everywhere, for example
-// after a password change) and reports how many it ended. A login that
-// races with it may survive it; call it after the change that motivates it
-// is in place.
+// after a password change) and reports how many it ended. A login whose
+// session is created while RevokeUser runs may survive it (it then counts
+// as later), but it stays known to the store, so the next RevokeUser ends
+// it (the storetest suite checks this for every store). A login that
+// checked the old password and is issued after RevokeUser returns is a new
+// session like any other: make the change that motivates the call (the new
+// password hash) visible first, then call RevokeUser.
 func (a *Authenticator) RevokeUser(ctx context.Context, userID string) (int, error) {
 	n, err := a.store.DeleteUser(ctx, userID)
 	if err != nil {

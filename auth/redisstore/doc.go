@@ -21,9 +21,11 @@
 //
 // Rotate is one Lua script (one round trip, atomic); Check (the
 // per-request session check, [auth.SessionChecker]) is one HMGET of four
-// fields; Get one HGETALL; Delete one DEL. Create pipelines the
-// session and its index entry. DeleteUser reads the index and deletes the
-// sessions in one pipeline.
+// fields; Get one HGETALL; Delete one DEL. Create (a login) writes the
+// session, then its index entry: two MULTI round trips, in that order, so a
+// login racing DeleteUser is either deleted by it or stays indexed for the
+// next one. DeleteUser reads the index, then deletes the sessions it read
+// and removes only their ids, in one pipeline.
 //
 // # Timeouts
 //

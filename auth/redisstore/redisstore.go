@@ -160,6 +160,17 @@ func (w *warmup) load(ch chan struct{}) {
 	close(ch)
 }
 
+// txErr returns the first error of a MULTI's commands (EXEC only says
+// EXECABORT when a command was refused while queued, such as OOM), or err.
+func txErr(cmds []redis.Cmder, err error) error {
+	for _, c := range cmds {
+		if e := c.Err(); e != nil && strings.HasPrefix(e.Error(), "OOM ") {
+			return e
+		}
+	}
+	return err
+}
+
 func fail(op string, err error) error {
 	if strings.HasPrefix(err.Error(), "OOM ") {
 		return fmt.Errorf("redisstore: %s: %w: %w", op, auth.ErrStoreFull, err)
@@ -198,12 +209,14 @@ func (s *Store) Create(ctx context.Context, in *auth.Session) error {
 	defer cancel()
 	key := s.sessionKey(in.ID)
 	idx := s.userKey(in.UserID)
-	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, idx, in.ID)
-		// The index lives as long as the user's longest session: NX sets
-		// the expiry of a fresh index, GT extends an existing one.
-		p.Do(ctx, "PEXPIREAT", idx, ms(in.ExpiresAt), "NX")
-		p.Do(ctx, "PEXPIREAT", idx, ms(in.ExpiresAt), "GT")
+	// The session first, then its index entry, each in one MULTI (one
+	// slot each): DeleteUser reads the index before it deletes, so an id
+	// it reads always names a session already written, and one it misses
+	// stays in the index for the next DeleteUser. In a cluster the two
+	// keys live on different nodes, and one pipeline would send them
+	// concurrently, so these are two round trips (a login, off the hot
+	// path).
+	cmds, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key,
 			"uid", in.UserID, "role", in.Role, "perms", perms, "ext", in.Extra,
 			"ct", ms(in.CreatedAt), "exp", ms(in.ExpiresAt), "idle", in.IdleTimeout.Milliseconds(),
@@ -212,7 +225,23 @@ func (s *Store) Create(ctx context.Context, in *auth.Session) error {
 		return nil
 	})
 	if err != nil {
-		return fail("create", err)
+		return fail("create", txErr(cmds, err))
+	}
+	cmds, err = s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, idx, in.ID)
+		// The index lives as long as the user's longest session: NX sets
+		// the expiry of a fresh index, GT extends an existing one.
+		p.Do(ctx, "PEXPIREAT", idx, ms(in.ExpiresAt), "NX")
+		p.Do(ctx, "PEXPIREAT", idx, ms(in.ExpiresAt), "GT")
+		return nil
+	})
+	if err != nil {
+		// Unindexed, the session would escape RevokeUser: take it back
+		// (best effort; its refresh token never reached the client).
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		_ = s.c.Del(c, key).Err()
+		cancel()
+		return fail("create", txErr(cmds, err))
 	}
 	return nil
 }
@@ -432,7 +461,11 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 				p.Del(ctx, s.usedKey(id))
 			}
 		}
-		p.Del(ctx, idx)
+		// Only the ids read: one added since (a login racing this call)
+		// stays for the next DeleteUser.
+		if len(ids) > 0 {
+			p.SRem(ctx, idx, toAny(ids)...)
+		}
 		return nil
 	})
 	if err != nil {
@@ -443,6 +476,14 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 		n += int(d.Val())
 	}
 	return n, nil
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
+	}
+	return out
 }
 
 // Ping checks that the server answers (for readiness checks), within

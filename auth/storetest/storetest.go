@@ -391,6 +391,45 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 		}
 	})
 
+	t.Run("CreateDuringDeleteUser", func(t *testing.T) {
+		// A login racing a RevokeUser may survive it (it counts as after
+		// it), but it must stay reachable: the next DeleteUser of the user
+		// must end it. A store that drops index entries it did not delete
+		// lets such a session escape every later logout-everywhere.
+		s, now := newStore(t), base()
+		const rounds = 30
+		var escaped []string
+		for i := 0; i < rounds; i++ {
+			user := "racer-" + NewSessionID()
+			old := newSession(user, now)
+			if err := s.Create(ctx(t), old); err != nil {
+				t.Fatal(err)
+			}
+			fresh := newSession(user, now)
+			var wg sync.WaitGroup
+			var createErr, deleteErr error
+			wg.Add(2)
+			go func() { defer wg.Done(); createErr = s.Create(ctx(t), fresh) }()
+			go func() { defer wg.Done(); _, deleteErr = s.DeleteUser(ctx(t), user) }()
+			wg.Wait()
+			if createErr != nil || deleteErr != nil {
+				t.Fatalf("Create = %v, DeleteUser = %v", createErr, deleteErr)
+			}
+			if _, ok := live(t, s, old.ID, now); ok {
+				t.Fatal("a session created before DeleteUser survived it")
+			}
+			if _, err := s.DeleteUser(ctx(t), user); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := live(t, s, fresh.ID, now); ok {
+				escaped = append(escaped, fresh.ID)
+			}
+		}
+		if len(escaped) > 0 {
+			t.Fatalf("%d of %d sessions created during a DeleteUser escaped the next DeleteUser", len(escaped), rounds)
+		}
+	})
+
 	t.Run("CancelledContext", func(t *testing.T) {
 		s, now := newStore(t), base()
 		in := newSession("u1", now)
