@@ -333,7 +333,8 @@ func (a *Authenticator) sign(c *Claims) (string, error) {
 // atomically and a new pair is returned. Errors:
 //   - [ErrTokenReused]: the token was already used; the whole session is
 //     revoked (its other tokens stop working too);
-//   - [ErrSessionRevoked]: the session expired or was revoked;
+//   - [ErrSessionRevoked]: the session expired, was revoked, or used up its
+//     [UsedHistory] rotations (the user logs in again);
 //   - [ErrInvalidToken]: not a refresh token of this issuer (an access
 //     token, a forged or corrupted one);
 //   - [ErrInvalidRequest]: longer than MaxTokenLength;

@@ -56,7 +56,7 @@ type memShard struct {
 
 type memSession struct {
 	s    Session
-	used [][]byte // newest first
+	used [][]byte // at most UsedHistory, oldest first
 }
 
 var (
@@ -263,8 +263,18 @@ func (m *MemoryStore) Rotate(ctx context.Context, id string, r Rotation) (Sessio
 		return Session{}, RotateNotFound, nil
 	}
 	s := &e.s
+	current := hashEqual(r.Presented, s.Current)
+	grace := !current && s.Previous != nil && hashEqual(r.Presented, s.Previous) && r.Grace > 0 && r.Now.Before(s.RotatedAt.Add(r.Grace))
+	if (current || grace) && len(e.used) >= UsedHistory {
+		// Rotations used up: end the session rather than forget a used
+		// token.
+		delete(sh.sessions, id)
+		sh.mu.Unlock()
+		m.forget([]memSession{*e})
+		return Session{}, RotateNotFound, nil
+	}
 	switch {
-	case hashEqual(r.Presented, s.Current):
+	case current:
 		e.pushUsed(r.Presented)
 		s.Previous = bytes.Clone(r.Presented)
 		s.Current = bytes.Clone(r.Next)
@@ -272,7 +282,7 @@ func (m *MemoryStore) Rotate(ctx context.Context, id string, r Rotation) (Sessio
 		out := cloneSession(s)
 		sh.mu.Unlock()
 		return out, Rotated, nil
-	case s.Previous != nil && hashEqual(r.Presented, s.Previous) && r.Grace > 0 && r.Now.Before(s.RotatedAt.Add(r.Grace)):
+	case grace:
 		e.pushUsed(s.Current)
 		s.Previous = nil
 		s.Current = bytes.Clone(r.Next)
@@ -290,12 +300,7 @@ func (m *MemoryStore) Rotate(ctx context.Context, id string, r Rotation) (Sessio
 	return Session{}, RotateMismatch, nil
 }
 
-func (e *memSession) pushUsed(h []byte) {
-	if len(e.used) >= UsedHistory {
-		e.used = e.used[:UsedHistory-1]
-	}
-	e.used = slices.Insert(e.used, 0, bytes.Clone(h))
-}
+func (e *memSession) pushUsed(h []byte) { e.used = append(e.used, bytes.Clone(h)) }
 
 func (e *memSession) isUsed(h []byte) bool {
 	return slices.ContainsFunc(e.used, func(u []byte) bool { return hashEqual(u, h) })

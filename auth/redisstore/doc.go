@@ -8,7 +8,7 @@
 // operation on one session is single-slot in a cluster:
 //
 //	<prefix>s:{<sid>}   hash: user, role, permissions, times, current and previous token hashes
-//	<prefix>r:{<sid>}   list: the newest auth.UsedHistory used token hashes (reuse detection)
+//	<prefix>r:{<sid>}   list: every used token hash of the session, at most auth.UsedHistory (reuse detection)
 //	<prefix>u:<user>    set: the user's session ids, for RevokeUser (another slot; off the hot path)
 //
 // Keys expire with their session (PEXPIREAT at the earlier of the absolute

@@ -328,7 +328,7 @@ func (s *Store) Check(ctx context.Context, id string, now time.Time) (string, bo
 
 // rotateScript applies one refresh atomically; see auth.SessionStore.Rotate.
 // KEYS: session hash, used list. ARGV: presented, next, now (ms), grace
-// (ms), history length. Returns {status} or {status, HGETALL}: 0 not
+// (ms), rotation limit (auth.UsedHistory). Returns {status} or {status, HGETALL}: 0 not
 // found, 1 rotated, 2 rotated in grace, 3 reused (deleted), 4 mismatch.
 var rotateScript = redis.NewScript(`
 local s = redis.call('HMGET', KEYS[1], 'cur', 'prev', 'rot', 'last', 'exp', 'idle')
@@ -343,7 +343,15 @@ if now >= exp or (idle > 0 and now >= last + idle) then
 end
 local function push(h)
   redis.call('LPUSH', KEYS[2], h)
-  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+end
+-- Used hashes are never forgotten: a session whose rotations are used up
+-- ends instead.
+local function spent()
+  if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[5]) then
+    redis.call('DEL', KEYS[1], KEYS[2])
+    return true
+  end
+  return false
 end
 local function expire()
   local e = exp
@@ -352,6 +360,7 @@ local function expire()
   redis.call('PEXPIREAT', KEYS[2], e)
 end
 if ARGV[1] == s[1] then
+  if spent() then return {0} end
   push(ARGV[1])
   redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'prev', ARGV[1], 'rot', ARGV[3], 'last', ARGV[3])
   expire()
@@ -359,6 +368,7 @@ if ARGV[1] == s[1] then
 end
 local grace = tonumber(ARGV[4])
 if s[2] and s[2] ~= '' and ARGV[1] == s[2] and grace > 0 and now < (tonumber(s[3]) or 0) + grace then
+  if spent() then return {0} end
   push(s[1])
   redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'prev', '', 'rot', ARGV[3], 'last', ARGV[3])
   expire()

@@ -279,26 +279,43 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 	})
 
 	t.Run("UsedHistory", func(t *testing.T) {
-		s, now := newStore(t), base()
-		in := newSession("u1", now)
-		if err := s.Create(ctx(t), in); err != nil {
-			t.Fatal(err)
-		}
-		hashes := [][]byte{in.Current}
-		for i := 0; i <= auth.UsedHistory; i++ {
-			next := hash("n")
-			if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[len(hashes)-1], Next: next, Now: now}); err != nil || st != auth.Rotated {
-				t.Fatalf("rotation %d = %v, %v", i, st, err)
+		// rotateAll creates a session and rotates it UsedHistory times;
+		// it returns the session and every hash it used, oldest first.
+		rotateAll := func(t *testing.T, s auth.SessionStore, now time.Time) (*auth.Session, [][]byte) {
+			in := newSession("u1", now)
+			if err := s.Create(ctx(t), in); err != nil {
+				t.Fatal(err)
 			}
-			hashes = append(hashes, next)
+			hashes := [][]byte{in.Current}
+			for i := 0; i < auth.UsedHistory; i++ {
+				next := hash("n")
+				if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[len(hashes)-1], Next: next, Now: now}); err != nil || st != auth.Rotated {
+					t.Fatalf("rotation %d = %v, %v", i, st, err)
+				}
+				hashes = append(hashes, next)
+			}
+			return in, hashes
 		}
-		// hashes[0] was used UsedHistory+1 rotations ago: forgotten.
-		if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[0], Next: hash("x"), Now: now}); err != nil || st != auth.RotateMismatch {
-			t.Fatalf("token older than the history = %v, %v; want RotateMismatch", st, err)
-		}
-		if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[1], Next: hash("x"), Now: now}); err != nil || st != auth.RotateReused {
-			t.Fatalf("oldest remembered token = %v, %v; want RotateReused", st, err)
-		}
+		t.Run("oldest used token is still reuse", func(t *testing.T) {
+			s, now := newStore(t), base()
+			in, hashes := rotateAll(t, s, now)
+			if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[0], Next: hash("x"), Now: now}); err != nil || st != auth.RotateReused {
+				t.Fatalf("first token after %d rotations = %v, %v; want RotateReused", auth.UsedHistory, st, err)
+			}
+			if _, ok := live(t, s, in.ID, now); ok {
+				t.Fatal("session live after reuse")
+			}
+		})
+		t.Run("rotations used up end the session", func(t *testing.T) {
+			s, now := newStore(t), base()
+			in, hashes := rotateAll(t, s, now)
+			if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[len(hashes)-1], Next: hash("x"), Now: now}); err != nil || st != auth.RotateNotFound {
+				t.Fatalf("rotation %d = %v, %v; want RotateNotFound (session ended)", auth.UsedHistory+1, st, err)
+			}
+			if _, ok := live(t, s, in.ID, now); ok {
+				t.Fatal("session live after its rotations were used up")
+			}
+		})
 	})
 
 	t.Run("ConcurrentRotate", func(t *testing.T) {
