@@ -294,18 +294,21 @@ func TestRoundTrips(t *testing.T) {
 	tests := []struct {
 		name string
 		call func() error
+		want int64
 	}{
+		{"Create", func() error { return s.Create(ctx, storetest.NewSession("u1", time.Now())) }, 2},
 		{"Rotate", func() error {
 			_, st, err := s.Rotate(ctx, in.ID, auth.Rotation{Presented: next, Next: []byte("abcdefghijabcdefghijabcdefghijab"), Now: time.Now()})
 			if err == nil && st != auth.Rotated {
 				err = errors.New("not rotated")
 			}
 			return err
-		}},
-		{"Get", func() error { _, _, err := s.Get(ctx, in.ID, time.Now()); return err }},
-		{"Check", func() error { _, _, err := s.Check(ctx, in.ID, time.Now()); return err }},
-		{"Delete", func() error { return s.Delete(ctx, in.ID) }},
-		{"Ping", func() error { return s.Ping(ctx) }},
+		}, 1},
+		{"Get", func() error { _, _, err := s.Get(ctx, in.ID, time.Now()); return err }, 1},
+		{"Check", func() error { _, _, err := s.Check(ctx, in.ID, time.Now()); return err }, 1},
+		{"Delete", func() error { return s.Delete(ctx, in.ID) }, 1},
+		{"DeleteUser", func() error { _, err := s.DeleteUser(ctx, in.UserID); return err }, 2},
+		{"Ping", func() error { return s.Ping(ctx) }, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -313,8 +316,8 @@ func TestRoundTrips(t *testing.T) {
 			if err := tt.call(); err != nil {
 				t.Fatal(err)
 			}
-			if n := hook.n.Load() - before; n != 1 {
-				t.Fatalf("%s took %d round trips; want 1", tt.name, n)
+			if n := hook.n.Load() - before; n != tt.want {
+				t.Fatalf("%s took %d round trips; want %d", tt.name, n, tt.want)
 			}
 		})
 	}
