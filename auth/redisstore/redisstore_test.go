@@ -195,10 +195,10 @@ func TestUnavailableColdCluster(t *testing.T) {
 			s := newStore(t, c, redisstore.Options{Timeout: timeout})
 			// A login (a pipeline) loads the cluster state but not the
 			// command table.
+			// The first calls may fail while the command table loads in
+			// the background (a slow machine): retry, bounded.
 			in := storetest.NewSession("u1", time.Now())
-			if err := s.Create(context.Background(), in); err != nil {
-				t.Fatal(err)
-			}
+			eventually(t, func() error { return s.Create(context.Background(), in) })
 			var err error
 			if mode == "Paused" {
 				err = cl.Nodes[0].Pause()
@@ -236,18 +236,22 @@ func TestUnavailableColdCluster(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var last error
-			for range 50 {
-				if last = s.Create(context.Background(), storetest.NewSession("u1", time.Now())); last == nil {
-					break
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			if last != nil {
-				t.Fatalf("Create once the cluster is back = %v", last)
-			}
+			eventually(t, func() error { return s.Create(context.Background(), storetest.NewSession("u1", time.Now())) })
 		})
 	}
+}
+
+// eventually retries call (up to 100 times, 100ms apart) until it succeeds.
+func eventually(t *testing.T, call func() error) {
+	t.Helper()
+	var err error
+	for range 100 {
+		if err = call(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("still failing after 10s: %v", err)
 }
 
 func TestStoreFull(t *testing.T) {
