@@ -390,9 +390,11 @@ func (a *Authenticator) Revoke(ctx context.Context, sessionID string) error {
 // session is created while RevokeUser runs may survive it (it then counts
 // as later), but it stays known to the store, so the next RevokeUser ends
 // it (the storetest suite checks this for every store). A login that
-// checked the old password and is issued after RevokeUser returns is a new
-// session like any other: make the change that motivates the call (the new
-// password hash) visible first, then call RevokeUser.
+// checked the old password just before a password change, but is issued
+// after RevokeUser returns, is a new session like any other; to close that
+// window, store the new password hash before calling RevokeUser, and have
+// the login handler re-read the user's credentials after Issue and
+// [Authenticator.Revoke] the new session if they changed meanwhile.
 func (a *Authenticator) RevokeUser(ctx context.Context, userID string) (int, error) {
 	n, err := a.store.DeleteUser(ctx, userID)
 	if err != nil {
