@@ -435,6 +435,7 @@ func (a *Authenticator) currentVerifier() *verifier {
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(a.now),
+		jwt.WithStrictDecoding(), // one token, one string (RFC 7515, RFC 4648 §3.5)
 	)
 	v.keyFunc = func(t *jwt.Token) (any, error) {
 		typ, _ := t.Header["typ"].(string)
