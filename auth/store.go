@@ -101,7 +101,9 @@ type Rotation struct {
 // always reuse (RFC 9700 §4.14.2) — a thief who refreshes first cannot
 // rotate the victim's token out of the history. A session that has been
 // rotated UsedHistory times ends at its next refresh (the user logs in
-// again): with a 15-minute access TTL that is 64 hours of continuous use.
+// again): with a 15-minute access TTL, and clients that refresh when their
+// access token expires (not on every request), that is 64 hours of
+// continuous use.
 // Cost: up to UsedHistory hashes (32 bytes each) per session.
 const UsedHistory = 256
 
