@@ -333,7 +333,8 @@ func (a *Authenticator) sign(c *Claims) (string, error) {
 // atomically and a new pair is returned. Errors:
 //   - [ErrTokenReused]: the token was already used; the whole session is
 //     revoked (its other tokens stop working too);
-//   - [ErrSessionRevoked]: the session expired or was revoked;
+//   - [ErrSessionRevoked]: the session expired, was revoked, or used up its
+//     [UsedHistory] rotations (the user logs in again);
 //   - [ErrInvalidToken]: not a refresh token of this issuer (an access
 //     token, a forged or corrupted one);
 //   - [ErrInvalidRequest]: longer than MaxTokenLength;
@@ -385,9 +386,15 @@ func (a *Authenticator) Revoke(ctx context.Context, sessionID string) error {
 }
 
 // RevokeUser ends every session of userID (logout everywhere, for example
-// after a password change) and reports how many it ended. A login that
-// races with it may survive it; call it after the change that motivates it
-// is in place.
+// after a password change) and reports how many it ended. A login whose
+// session is created while RevokeUser runs may survive it (it then counts
+// as later), but it stays known to the store, so the next RevokeUser ends
+// it (the storetest suite checks this for every store). A login that
+// checked the old password just before a password change, but is issued
+// after RevokeUser returns, is a new session like any other; to close that
+// window, store the new password hash before calling RevokeUser, and have
+// the login handler re-read the user's credentials after Issue and
+// [Authenticator.Revoke] the new session if they changed meanwhile.
 func (a *Authenticator) RevokeUser(ctx context.Context, userID string) (int, error) {
 	n, err := a.store.DeleteUser(ctx, userID)
 	if err != nil {
@@ -428,6 +435,7 @@ func (a *Authenticator) currentVerifier() *verifier {
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(a.now),
+		jwt.WithStrictDecoding(), // one token, one string (RFC 7515, RFC 4648 §3.5)
 	)
 	v.keyFunc = func(t *jwt.Token) (any, error) {
 		typ, _ := t.Header["typ"].(string)

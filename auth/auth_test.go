@@ -318,3 +318,32 @@ func TestStoreErrors(t *testing.T) {
 		t.Fatalf("RevokeUser = %v", err)
 	}
 }
+
+// TestVerifyRejectsNonCanonicalEncoding: a token whose signature segment
+// differs from an issued one only in the unused low bits of its last
+// base64url character decodes to the same bytes. RFC 7515 fixes one
+// encoding (RFC 4648 §3.5: those bits are zero), so such a variant is not
+// the issued token and is refused: one token, one string.
+func TestVerifyRejectsNonCanonicalEncoding(t *testing.T) {
+	c := newClock()
+	a := newAuth(t, c, nil)
+	pair, err := a.Issue(context.Background(), cashier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	tok := pair.AccessToken
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	// HS256: 32 signature bytes in 43 characters, so the last character
+	// carries 2 unused bits.
+	variant := tok[:len(tok)-1] + string(alphabet[last|1])
+	if variant == tok {
+		variant = tok[:len(tok)-1] + string(alphabet[last&^1])
+	}
+	if _, err := a.Verify(context.Background(), variant); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("Verify(non-canonical variant) = %v; want ErrInvalidToken", err)
+	}
+	if _, err := a.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("Verify(issued token) = %v", err)
+	}
+}

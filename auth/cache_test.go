@@ -25,7 +25,10 @@ func TestVerifyCache(t *testing.T) {
 		}
 	}
 	t.Run("expires at exp", func(t *testing.T) {
-		a := newAuth(t, c, func(o *auth.Options) { o.Keys = keys; o.CacheSize = 2 })
+		// The same authenticator (and cache) at the token's exp: the
+		// cached entry must not answer for an expired token.
+		c := newClock()
+		a := newAuth(t, c, func(o *auth.Options) { o.Keys = keys; o.CacheSize = 2; o.NoLeeway = true })
 		p, err := a.Issue(ctx, cashier)
 		if err != nil {
 			t.Fatal(err)
@@ -33,9 +36,16 @@ func TestVerifyCache(t *testing.T) {
 		if _, err := a.Verify(ctx, p.AccessToken); err != nil {
 			t.Fatal(err)
 		}
-		a2 := newAuth(t, &clock{now: c.Now().Add(time.Hour)}, func(o *auth.Options) { o.Keys = keys; o.CacheSize = 2 })
-		if _, err := a2.Verify(ctx, p.AccessToken); !errors.Is(err, auth.ErrTokenExpired) {
-			t.Fatalf("Verify later = %v", err)
+		if n := auth.CacheLen(a); n != 1 {
+			t.Fatalf("cache holds %d entries after one verification; want 1", n)
+		}
+		c.Advance(auth.DefaultAccessTTL - time.Second)
+		if _, err := a.Verify(ctx, p.AccessToken); err != nil {
+			t.Fatalf("Verify just before exp = %v", err)
+		}
+		c.Advance(time.Second)
+		if _, err := a.Verify(ctx, p.AccessToken); !errors.Is(err, auth.ErrTokenExpired) {
+			t.Fatalf("Verify at exp = %v; want ErrTokenExpired", err)
 		}
 	})
 	t.Run("session check still runs on hits", func(t *testing.T) {

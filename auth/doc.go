@@ -10,6 +10,8 @@
 // [Session] (7 days absolute by default). [Authenticator.Refresh] rotates
 // the refresh token atomically; presenting a used one is reuse (RFC 9700
 // §4.14.2): the whole session is revoked and [ErrTokenReused] returned.
+// A session remembers every token it used, so no number of rotations
+// hides a stolen one; it allows [UsedHistory] rotations, then ends.
 // [Authenticator.Revoke] and [Authenticator.RevokeUser] log out one session
 // or every session of a user.
 //

@@ -122,6 +122,43 @@ func ExampleRequireRole() {
 	// {"type":"about:blank","title":"Forbidden","status":403,"error":"Insufficient permissions"}
 }
 
+func ExampleRequirePermission() {
+	refund := auth.RequirePermission("tx:read", "tx:refund")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "refunded")
+	}))
+	for _, perms := range [][]string{{"tx:read", "tx:refund"}, {"tx:read"}} {
+		req := httptest.NewRequest("POST", "/tx/1/refund", nil)
+		req = req.WithContext(auth.WithClaims(req.Context(), &auth.Claims{Permissions: perms}))
+		rec := httptest.NewRecorder()
+		refund.ServeHTTP(rec, req)
+		fmt.Println(perms, rec.Code)
+	}
+	// Output:
+	// [tx:read tx:refund] 200
+	// [tx:read] 403
+}
+
+func ExampleRequireAnyPermission() {
+	reports := auth.RequireAnyPermission("reports:read", "admin")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "report")
+	}))
+	for _, perms := range [][]string{{"admin"}, {"tx:create"}} {
+		req := httptest.NewRequest("GET", "/reports", nil)
+		req = req.WithContext(auth.WithClaims(req.Context(), &auth.Claims{Permissions: perms}))
+		rec := httptest.NewRecorder()
+		reports.ServeHTTP(rec, req)
+		fmt.Println(perms, rec.Code)
+	}
+	// Unauthenticated: 401 with a bare challenge.
+	rec := httptest.NewRecorder()
+	reports.ServeHTTP(rec, httptest.NewRequest("GET", "/reports", nil))
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+	// Output:
+	// [admin] 200
+	// [tx:create] 403
+	// 401 Bearer realm="api"
+}
+
 func ExampleRequire() {
 	refundOrVoid, err := auth.Require(auth.Requirement{AnyPermission: []string{"tx:refund", "tx:void"}})
 	if err != nil {

@@ -28,7 +28,10 @@ type MemoryStoreOptions struct {
 // single instance (sessions are lost on restart and not shared between
 // instances; use auth/redisstore for fleets). Expired sessions are swept
 // incrementally, one shard at a time, by the calls themselves: there is no
-// goroutine to stop and no sweep that holds every lock.
+// goroutine to stop and no sweep that holds every lock. Besides its
+// fields, each session keeps the hashes of the refresh tokens it used (for
+// reuse detection; at most [UsedHistory], about 56 bytes each), so size
+// MaxSessions with that in mind.
 //
 // A MemoryStore is safe for concurrent use.
 type MemoryStore struct {
@@ -56,7 +59,7 @@ type memShard struct {
 
 type memSession struct {
 	s    Session
-	used [][]byte // newest first
+	used [][]byte // at most UsedHistory, oldest first
 }
 
 var (
@@ -186,6 +189,14 @@ func (sh *memShard) sweepLocked(now time.Time) []memSession {
 	return removed
 }
 
+// dropUnlock deletes session e (id) from sh, whose lock the caller holds,
+// releases the lock and forgets the session.
+func (m *MemoryStore) dropUnlock(sh *memShard, id string, e *memSession) {
+	delete(sh.sessions, id)
+	sh.mu.Unlock()
+	m.forget([]memSession{*e})
+}
+
 // forget drops removed sessions from the count and the user index.
 func (m *MemoryStore) forget(removed []memSession) {
 	if len(removed) == 0 {
@@ -217,9 +228,7 @@ func (m *MemoryStore) Get(ctx context.Context, id string, now time.Time) (Sessio
 		return Session{}, false, nil
 	}
 	if !e.s.Live(now) {
-		delete(sh.sessions, id)
-		sh.mu.Unlock()
-		m.forget([]memSession{*e})
+		m.dropUnlock(sh, id, e)
 		return Session{}, false, nil
 	}
 	s := cloneSession(&e.s)
@@ -257,14 +266,20 @@ func (m *MemoryStore) Rotate(ctx context.Context, id string, r Rotation) (Sessio
 		return Session{}, RotateNotFound, nil
 	}
 	if !e.s.Live(r.Now) {
-		delete(sh.sessions, id)
-		sh.mu.Unlock()
-		m.forget([]memSession{*e})
+		m.dropUnlock(sh, id, e)
 		return Session{}, RotateNotFound, nil
 	}
 	s := &e.s
+	current := hashEqual(r.Presented, s.Current)
+	grace := !current && s.Previous != nil && hashEqual(r.Presented, s.Previous) && r.Grace > 0 && r.Now.Before(s.RotatedAt.Add(r.Grace))
+	if (current || grace) && len(e.used) >= UsedHistory {
+		// Rotations used up: end the session rather than forget a used
+		// token.
+		m.dropUnlock(sh, id, e)
+		return Session{}, RotateNotFound, nil
+	}
 	switch {
-	case hashEqual(r.Presented, s.Current):
+	case current:
 		e.pushUsed(r.Presented)
 		s.Previous = bytes.Clone(r.Presented)
 		s.Current = bytes.Clone(r.Next)
@@ -272,7 +287,7 @@ func (m *MemoryStore) Rotate(ctx context.Context, id string, r Rotation) (Sessio
 		out := cloneSession(s)
 		sh.mu.Unlock()
 		return out, Rotated, nil
-	case s.Previous != nil && hashEqual(r.Presented, s.Previous) && r.Grace > 0 && r.Now.Before(s.RotatedAt.Add(r.Grace)):
+	case grace:
 		e.pushUsed(s.Current)
 		s.Previous = nil
 		s.Current = bytes.Clone(r.Next)
@@ -281,21 +296,14 @@ func (m *MemoryStore) Rotate(ctx context.Context, id string, r Rotation) (Sessio
 		sh.mu.Unlock()
 		return out, RotatedGrace, nil
 	case e.isUsed(r.Presented):
-		delete(sh.sessions, id)
-		sh.mu.Unlock()
-		m.forget([]memSession{*e})
+		m.dropUnlock(sh, id, e)
 		return cloneSession(&e.s), RotateReused, nil
 	}
 	sh.mu.Unlock()
 	return Session{}, RotateMismatch, nil
 }
 
-func (e *memSession) pushUsed(h []byte) {
-	if len(e.used) >= UsedHistory {
-		e.used = e.used[:UsedHistory-1]
-	}
-	e.used = slices.Insert(e.used, 0, bytes.Clone(h))
-}
+func (e *memSession) pushUsed(h []byte) { e.used = append(e.used, bytes.Clone(h)) }
 
 func (e *memSession) isUsed(h []byte) bool {
 	return slices.ContainsFunc(e.used, func(u []byte) bool { return hashEqual(u, h) })

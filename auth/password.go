@@ -102,7 +102,13 @@ func NewPasswordHasher(opts PasswordOptions) (*PasswordHasher, error) {
 	return h, nil
 }
 
+// acquire takes a hashing slot, waiting at most until ctx is done. A
+// caller whose context is already done (a client that went away) gets the
+// error without spending a hash.
 func (h *PasswordHasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("auth: waiting to hash a password: %w", err)
+	}
 	select {
 	case h.sem <- struct{}{}:
 		return nil

@@ -157,3 +157,21 @@ func TestPasswordSemaphore(t *testing.T) {
 		t.Fatalf("%d hashed, %d timed out waiting, other %v; want some waiting callers to time out", ok, late, other)
 	}
 }
+
+// TestPasswordCancelledContext: a caller whose context is already done
+// gets its error at once, even with a free slot.
+func TestPasswordCancelledContext(t *testing.T) {
+	h := hasher(t, auth.PasswordOptions{})
+	enc, err := h.Hash(context.Background(), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Hash with a cancelled context = %v; want context.Canceled", err)
+	}
+	if _, err := h.Verify(ctx, "pw", enc); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Verify with a cancelled context = %v; want context.Canceled", err)
+	}
+}

@@ -262,3 +262,57 @@ func TestRefreshKeyRotation(t *testing.T) {
 		t.Fatal("short previous refresh key accepted")
 	}
 }
+
+// TestReuseAfterManyRotations: a thief who refreshes a stolen token first
+// and then rotates many times in a row must not push the victim's token
+// out of the reuse history (RFC 9700 §4.14.2): when the victim presents
+// it, the family is still revoked.
+func TestReuseAfterManyRotations(t *testing.T) {
+	c := newClock()
+	a := newAuth(t, c, func(o *auth.Options) { o.SessionCheck = true })
+	ctx := context.Background()
+	for _, n := range []int{auth.UsedHistory - 1, auth.UsedHistory + 10} {
+		victim, err := a.Issue(ctx, cashier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		thief := victim
+		for i := 0; i < n; i++ {
+			next, err := a.Refresh(ctx, thief.RefreshToken)
+			if errors.Is(err, auth.ErrSessionRevoked) && i >= auth.UsedHistory {
+				break // the session used up its rotations: it ended
+			}
+			if err != nil {
+				t.Fatalf("thief's rotation %d = %v", i, err)
+			}
+			thief = next
+		}
+		_, err = a.Refresh(ctx, victim.RefreshToken)
+		if !errors.Is(err, auth.ErrTokenReused) && !errors.Is(err, auth.ErrSessionRevoked) {
+			t.Fatalf("victim's token after up to %d rotations = %v; want ErrTokenReused (or ErrSessionRevoked once the session ended)", n, err)
+		}
+		if _, err := a.Verify(ctx, thief.AccessToken); !errors.Is(err, auth.ErrSessionRevoked) {
+			t.Fatalf("thief's access token after up to %d rotations = %v; want ErrSessionRevoked", n, err)
+		}
+	}
+}
+
+// TestRotationLimit: a session ends (the user logs in again) rather than
+// forget a used refresh token.
+func TestRotationLimit(t *testing.T) {
+	c := newClock()
+	a := newAuth(t, c, nil)
+	ctx := context.Background()
+	p, err := a.Issue(ctx, cashier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < auth.UsedHistory; i++ {
+		if p, err = a.Refresh(ctx, p.RefreshToken); err != nil {
+			t.Fatalf("rotation %d = %v", i, err)
+		}
+	}
+	if _, err := a.Refresh(ctx, p.RefreshToken); !errors.Is(err, auth.ErrSessionRevoked) {
+		t.Fatalf("rotation %d = %v; want ErrSessionRevoked (the session used up its rotations)", auth.UsedHistory+1, err)
+	}
+}

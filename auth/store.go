@@ -95,11 +95,17 @@ type Rotation struct {
 	Grace time.Duration
 }
 
-// UsedHistory is how many used refresh-token hashes a session remembers for
-// reuse detection: a token that was rotated away more than UsedHistory
-// rotations ago is no longer recognised as reuse, only as an invalid token.
-// With a 15-minute access TTL it covers at least 16 hours of continuous use.
-const UsedHistory = 64
+// UsedHistory is how many rotations a session allows, and so how many used
+// refresh-token hashes it remembers for reuse detection: every token a live
+// session has rotated away is remembered, so presenting any of them is
+// always reuse (RFC 9700 §4.14.2) — a thief who refreshes first cannot
+// rotate the victim's token out of the history. A session that has been
+// rotated UsedHistory times ends at its next refresh (the user logs in
+// again): with a 15-minute access TTL, and clients that refresh when their
+// access token expires (not on every request), that is 64 hours of
+// continuous use.
+// Cost: up to UsedHistory hashes (32 bytes each) per session.
+const UsedHistory = 256
 
 // SessionStore keeps sessions. Implementations must be safe for concurrent
 // use, and must make [SessionStore.Rotate] atomic: of concurrent rotations
@@ -123,8 +129,8 @@ type SessionStore interface {
 	// Rotate atomically applies a refresh to the session with id:
 	//   - not found or expired at r.Now: RotateNotFound;
 	//   - r.Presented == Current: Current = r.Next, Previous = r.Presented,
-	//     the presented hash joins the used hashes (the newest
-	//     [UsedHistory] are kept), RotatedAt = LastUsed = r.Now: Rotated;
+	//     the presented hash joins the used hashes, RotatedAt = LastUsed =
+	//     r.Now: Rotated;
 	//   - r.Presented == Previous (non-nil), r.Grace > 0 and r.Now before
 	//     RotatedAt + r.Grace: Current joins the used hashes, Current =
 	//     r.Next, Previous = nil, RotatedAt = LastUsed = r.Now:
@@ -132,6 +138,10 @@ type SessionStore interface {
 	//   - r.Presented is among the used hashes: the session is deleted:
 	//     RotateReused;
 	//   - otherwise: RotateMismatch, nothing changes.
+	// Used hashes are never forgotten while the session lives: when it
+	// already holds [UsedHistory] of them, a rotation that would add one
+	// (the Rotated and RotatedGrace cases) deletes the session instead:
+	// RotateNotFound.
 	// The returned session is the state after the change (for
 	// RotateReused, the state before the deletion; zero for RotateNotFound
 	// and RotateMismatch).

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -40,6 +42,7 @@ type Store struct {
 	c       redis.UniversalClient
 	prefix  string
 	timeout time.Duration
+	warm    *warmup // nil unless c is a *redis.ClusterClient
 }
 
 var (
@@ -79,15 +82,93 @@ func New(c redis.UniversalClient, opts Options) (*Store, error) {
 			return nil, errors.New("redisstore: the client must be built with ContextTimeoutEnabled: true so calls honour deadlines (or set Options.AllowClientTimeouts)")
 		}
 	}
-	return &Store{c: c, prefix: opts.Prefix, timeout: opts.Timeout}, nil
+	st := &Store{c: c, prefix: opts.Prefix, timeout: opts.Timeout}
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		st.warm = &warmup{c: cc}
+	}
+	return st, nil
 }
 
 func (s *Store) sessionKey(id string) string { return s.prefix + "s:{" + id + "}" }
 func (s *Store) usedKey(id string) string    { return s.prefix + "r:{" + id + "}" }
 func (s *Store) userKey(uid string) string   { return s.prefix + "u:" + uid }
 
-func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.timeout)
+// begin returns the context of one store call: ctx bounded by
+// Options.Timeout. On a cluster client it first waits (within that
+// deadline) for go-redis's command table to be loaded; see [warmup].
+func (s *Store) begin(ctx context.Context, op string) (context.Context, context.CancelFunc, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	if err := s.warm.ready(ctx); err != nil {
+		cancel()
+		return nil, nil, fail(op, err)
+	}
+	return ctx, cancel, nil
+}
+
+// warmupTimeout bounds one background load of the cluster command table.
+const warmupTimeout = 10 * time.Second
+
+// warmup loads a ClusterClient's command table off the request path.
+//
+// go-redis's ClusterClient fetches COMMAND on the first single command it
+// sends (pipelines do not) with its own 5-second timeout, ignoring the
+// caller's context, and callers queue behind that fetch one by one while
+// it fails. So until one fetch has succeeded, calls do not send commands
+// themselves: one background goroutine at a time sends COMMAND (which
+// loads the table), and calls wait for it only until their own deadline.
+// Once it has succeeded the cost is one atomic load per call.
+type warmup struct {
+	c    *redis.ClusterClient
+	done atomic.Bool
+	mu   sync.Mutex
+	wait chan struct{} // closed when the attempt in flight ends; nil when none
+}
+
+func (w *warmup) ready(ctx context.Context) error {
+	if w == nil || w.done.Load() {
+		return nil
+	}
+	w.mu.Lock()
+	ch := w.wait
+	if ch == nil {
+		ch = make(chan struct{})
+		w.wait = ch
+		go w.load(ch)
+	}
+	w.mu.Unlock()
+	select {
+	case <-ch:
+		if w.done.Load() {
+			return nil
+		}
+		return errors.New("cluster unreachable (loading the command table failed)")
+	case <-ctx.Done():
+		return fmt.Errorf("cluster command table not loaded yet: %w", ctx.Err())
+	}
+}
+
+func (w *warmup) load(ch chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), warmupTimeout)
+	err := w.c.Command(ctx).Err()
+	cancel()
+	w.mu.Lock()
+	if err == nil {
+		w.done.Store(true)
+	}
+	w.wait = nil
+	w.mu.Unlock()
+	close(ch)
+}
+
+// txErr returns the first error of a MULTI's commands (EXEC only says
+// EXECABORT when a command was refused while queued, such as OOM), or err.
+func txErr(cmds []redis.Cmder, err error) error {
+	for _, c := range cmds {
+		if e := c.Err(); e != nil && strings.HasPrefix(e.Error(), "OOM ") {
+			return e
+		}
+	}
+	return err
 }
 
 func fail(op string, err error) error {
@@ -121,16 +202,21 @@ func (s *Store) Create(ctx context.Context, in *auth.Session) error {
 		return fmt.Errorf("redisstore: permissions: %w", err)
 	}
 	exp := ms(in.Expiry())
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "create")
+	if err != nil {
+		return err
+	}
 	defer cancel()
 	key := s.sessionKey(in.ID)
 	idx := s.userKey(in.UserID)
-	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, idx, in.ID)
-		// The index lives as long as the user's longest session: NX sets
-		// the expiry of a fresh index, GT extends an existing one.
-		p.Do(ctx, "PEXPIREAT", idx, ms(in.ExpiresAt), "NX")
-		p.Do(ctx, "PEXPIREAT", idx, ms(in.ExpiresAt), "GT")
+	// The session first, then its index entry, each in one MULTI (one
+	// slot each): DeleteUser reads the index before it deletes, so an id
+	// it reads always names a session already written, and one it misses
+	// stays in the index for the next DeleteUser. In a cluster the two
+	// keys live on different nodes, and one pipeline would send them
+	// concurrently, so these are two round trips (a login, off the hot
+	// path).
+	cmds, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key,
 			"uid", in.UserID, "role", in.Role, "perms", perms, "ext", in.Extra,
 			"ct", ms(in.CreatedAt), "exp", ms(in.ExpiresAt), "idle", in.IdleTimeout.Milliseconds(),
@@ -139,7 +225,23 @@ func (s *Store) Create(ctx context.Context, in *auth.Session) error {
 		return nil
 	})
 	if err != nil {
-		return fail("create", err)
+		return fail("create", txErr(cmds, err))
+	}
+	cmds, err = s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, idx, in.ID)
+		// The index lives as long as the user's longest session: NX sets
+		// the expiry of a fresh index, GT extends an existing one.
+		p.Do(ctx, "PEXPIREAT", idx, ms(in.ExpiresAt), "NX")
+		p.Do(ctx, "PEXPIREAT", idx, ms(in.ExpiresAt), "GT")
+		return nil
+	})
+	if err != nil {
+		// Unindexed, the session would escape RevokeUser: take it back
+		// (best effort; its refresh token never reached the client).
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		_ = s.c.Del(c, key).Err()
+		cancel()
+		return fail("create", txErr(cmds, err))
 	}
 	return nil
 }
@@ -175,7 +277,10 @@ func (s *Store) Get(ctx context.Context, id string, now time.Time) (auth.Session
 	if !auth.ValidSessionID(id) {
 		return auth.Session{}, false, nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "get")
+	if err != nil {
+		return auth.Session{}, false, err
+	}
 	defer cancel()
 	f, err := s.c.HGetAll(ctx, s.sessionKey(id)).Result()
 	if err != nil {
@@ -200,7 +305,10 @@ func (s *Store) Check(ctx context.Context, id string, now time.Time) (string, bo
 	if !auth.ValidSessionID(id) {
 		return "", false, nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "check")
+	if err != nil {
+		return "", false, err
+	}
 	defer cancel()
 	v, err := s.c.HMGet(ctx, s.sessionKey(id), "uid", "exp", "idle", "last").Result()
 	if err != nil {
@@ -220,7 +328,7 @@ func (s *Store) Check(ctx context.Context, id string, now time.Time) (string, bo
 
 // rotateScript applies one refresh atomically; see auth.SessionStore.Rotate.
 // KEYS: session hash, used list. ARGV: presented, next, now (ms), grace
-// (ms), history length. Returns {status} or {status, HGETALL}: 0 not
+// (ms), rotation limit (auth.UsedHistory). Returns {status} or {status, HGETALL}: 0 not
 // found, 1 rotated, 2 rotated in grace, 3 reused (deleted), 4 mismatch.
 var rotateScript = redis.NewScript(`
 local s = redis.call('HMGET', KEYS[1], 'cur', 'prev', 'rot', 'last', 'exp', 'idle')
@@ -235,7 +343,15 @@ if now >= exp or (idle > 0 and now >= last + idle) then
 end
 local function push(h)
   redis.call('LPUSH', KEYS[2], h)
-  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+end
+-- Used hashes are never forgotten: a session whose rotations are used up
+-- ends instead.
+local function spent()
+  if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[5]) then
+    redis.call('DEL', KEYS[1], KEYS[2])
+    return true
+  end
+  return false
 end
 local function expire()
   local e = exp
@@ -244,6 +360,7 @@ local function expire()
   redis.call('PEXPIREAT', KEYS[2], e)
 end
 if ARGV[1] == s[1] then
+  if spent() then return {0} end
   push(ARGV[1])
   redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'prev', ARGV[1], 'rot', ARGV[3], 'last', ARGV[3])
   expire()
@@ -251,6 +368,7 @@ if ARGV[1] == s[1] then
 end
 local grace = tonumber(ARGV[4])
 if s[2] and s[2] ~= '' and ARGV[1] == s[2] and grace > 0 and now < (tonumber(s[3]) or 0) + grace then
+  if spent() then return {0} end
   push(s[1])
   redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'prev', '', 'rot', ARGV[3], 'last', ARGV[3])
   expire()
@@ -269,7 +387,10 @@ func (s *Store) Rotate(ctx context.Context, id string, r auth.Rotation) (auth.Se
 	if !auth.ValidSessionID(id) {
 		return auth.Session{}, auth.RotateNotFound, nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "rotate")
+	if err != nil {
+		return auth.Session{}, auth.RotateNotFound, err
+	}
 	defer cancel()
 	res, err := rotateScript.Run(ctx, s.c, []string{s.sessionKey(id), s.usedKey(id)},
 		r.Presented, r.Next, ms(r.Now), r.Grace.Milliseconds(), auth.UsedHistory).Slice()
@@ -318,7 +439,10 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if !auth.ValidSessionID(id) {
 		return nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "delete")
+	if err != nil {
+		return err
+	}
 	defer cancel()
 	// Two keys of one slot: a single DEL is fine in a cluster.
 	if err := s.c.Del(ctx, s.sessionKey(id), s.usedKey(id)).Err(); err != nil {
@@ -329,7 +453,10 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 
 // DeleteUser implements [auth.SessionStore].
 func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "delete user")
+	if err != nil {
+		return 0, err
+	}
 	defer cancel()
 	idx := s.userKey(userID)
 	ids, err := s.c.SMembers(ctx, idx).Result()
@@ -344,7 +471,11 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 				p.Del(ctx, s.usedKey(id))
 			}
 		}
-		p.Del(ctx, idx)
+		// Only the ids read: one added since (a login racing this call)
+		// stays for the next DeleteUser.
+		if len(ids) > 0 {
+			p.SRem(ctx, idx, toAny(ids)...)
+		}
 		return nil
 	})
 	if err != nil {
@@ -357,13 +488,23 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 	return n, nil
 }
 
-// Ping checks that the server answers (for readiness checks). Call it once
-// at start-up with a Redis Cluster client: go-redis's ClusterClient loads
-// its command table (COMMAND) on first use with its own 5-second timeout,
-// ignoring the context deadline, so until one call has succeeded a down
-// cluster makes each call wait up to 5 seconds instead of Options.Timeout.
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
+	}
+	return out
+}
+
+// Ping checks that the server answers (for readiness checks), within
+// Options.Timeout. It is not needed as a warm-up: with a cluster client the
+// store loads go-redis's command table itself, off the request path (see
+// the package documentation).
 func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := s.ctx(ctx)
+	ctx, cancel, err := s.begin(ctx, "ping")
+	if err != nil {
+		return err
+	}
 	defer cancel()
 	if err := s.c.Ping(ctx).Err(); err != nil {
 		return fail("ping", err)

@@ -164,8 +164,7 @@ func TestUnavailable(t *testing.T) {
 		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), ContextTimeoutEnabled: true, MaxRedirects: 1})
 		t.Cleanup(func() { c.Close() })
 		s := newStore(t, c, redisstore.Options{})
-		// A running service has made calls before the cluster hangs; Ping
-		// loads go-redis's command table (see Store.Ping).
+		// A running service has made calls before the cluster hangs.
 		if err := s.Ping(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -179,6 +178,80 @@ func TestUnavailable(t *testing.T) {
 		t.Cleanup(func() { _ = cl.Nodes[0].Resume() })
 		storetest.Unavailable(t, s, in, timeout)
 	})
+}
+
+// TestUnavailableColdCluster: a ClusterClient loads its command table
+// (COMMAND) on the first single command it sends (pipelines do not), with
+// its own 5-second timeout whatever the context says. The store must still
+// return every call by its deadline, without a warm-up call by the
+// application, when the cluster hangs or goes down before that.
+func TestUnavailableColdCluster(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	for _, mode := range []string{"Paused", "Stopped"} {
+		t.Run(mode, func(t *testing.T) {
+			cl := redistest.StartCluster(t, 1)
+			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), ContextTimeoutEnabled: true, MaxRedirects: 1})
+			t.Cleanup(func() { c.Close() })
+			s := newStore(t, c, redisstore.Options{Timeout: timeout})
+			// A login (a pipeline) loads the cluster state but not the
+			// command table.
+			// The first calls may fail while the command table loads in
+			// the background (a slow machine): retry, bounded.
+			in := storetest.NewSession("u1", time.Now())
+			eventually(t, func() error { return s.Create(context.Background(), in) })
+			var err error
+			if mode == "Paused" {
+				err = cl.Nodes[0].Pause()
+				t.Cleanup(func() { _ = cl.Nodes[0].Resume() })
+			} else {
+				err = cl.Nodes[0].Stop()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			storetest.Unavailable(t, s, in, timeout)
+			// Several calls at once must not queue behind one another.
+			const n = 8
+			done := make(chan error, n)
+			for range n {
+				go func() { _, _, err := s.Check(context.Background(), in.ID, time.Now()); done <- err }()
+			}
+			deadline := time.After(timeout + 3*time.Second)
+			for range n {
+				select {
+				case err := <-done:
+					if !errors.Is(err, auth.ErrStoreUnavailable) {
+						t.Fatalf("Check = %v; want ErrStoreUnavailable", err)
+					}
+				case <-deadline:
+					t.Fatal("concurrent calls on a cold cluster client did not return by their deadline")
+				}
+			}
+			// Back up: the store works without a new client.
+			if mode == "Paused" {
+				err = cl.Nodes[0].Resume()
+			} else {
+				err = cl.Nodes[0].StartAgain()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, func() error { return s.Create(context.Background(), storetest.NewSession("u1", time.Now())) })
+		})
+	}
+}
+
+// eventually retries call (up to 100 times, 100ms apart) until it succeeds.
+func eventually(t *testing.T, call func() error) {
+	t.Helper()
+	var err error
+	for range 100 {
+		if err = call(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("still failing after 10s: %v", err)
 }
 
 func TestStoreFull(t *testing.T) {
@@ -225,18 +298,21 @@ func TestRoundTrips(t *testing.T) {
 	tests := []struct {
 		name string
 		call func() error
+		want int64
 	}{
+		{"Create", func() error { return s.Create(ctx, storetest.NewSession("u1", time.Now())) }, 2},
 		{"Rotate", func() error {
 			_, st, err := s.Rotate(ctx, in.ID, auth.Rotation{Presented: next, Next: []byte("abcdefghijabcdefghijabcdefghijab"), Now: time.Now()})
 			if err == nil && st != auth.Rotated {
 				err = errors.New("not rotated")
 			}
 			return err
-		}},
-		{"Get", func() error { _, _, err := s.Get(ctx, in.ID, time.Now()); return err }},
-		{"Check", func() error { _, _, err := s.Check(ctx, in.ID, time.Now()); return err }},
-		{"Delete", func() error { return s.Delete(ctx, in.ID) }},
-		{"Ping", func() error { return s.Ping(ctx) }},
+		}, 1},
+		{"Get", func() error { _, _, err := s.Get(ctx, in.ID, time.Now()); return err }, 1},
+		{"Check", func() error { _, _, err := s.Check(ctx, in.ID, time.Now()); return err }, 1},
+		{"Delete", func() error { return s.Delete(ctx, in.ID) }, 1},
+		{"DeleteUser", func() error { _, err := s.DeleteUser(ctx, in.UserID); return err }, 2},
+		{"Ping", func() error { return s.Ping(ctx) }, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,8 +320,8 @@ func TestRoundTrips(t *testing.T) {
 			if err := tt.call(); err != nil {
 				t.Fatal(err)
 			}
-			if n := hook.n.Load() - before; n != 1 {
-				t.Fatalf("%s took %d round trips; want 1", tt.name, n)
+			if n := hook.n.Load() - before; n != tt.want {
+				t.Fatalf("%s took %d round trips; want %d", tt.name, n, tt.want)
 			}
 		})
 	}

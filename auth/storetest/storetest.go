@@ -279,26 +279,43 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 	})
 
 	t.Run("UsedHistory", func(t *testing.T) {
-		s, now := newStore(t), base()
-		in := newSession("u1", now)
-		if err := s.Create(ctx(t), in); err != nil {
-			t.Fatal(err)
-		}
-		hashes := [][]byte{in.Current}
-		for i := 0; i <= auth.UsedHistory; i++ {
-			next := hash("n")
-			if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[len(hashes)-1], Next: next, Now: now}); err != nil || st != auth.Rotated {
-				t.Fatalf("rotation %d = %v, %v", i, st, err)
+		// rotateAll creates a session and rotates it UsedHistory times;
+		// it returns the session and every hash it used, oldest first.
+		rotateAll := func(t *testing.T, s auth.SessionStore, now time.Time) (*auth.Session, [][]byte) {
+			in := newSession("u1", now)
+			if err := s.Create(ctx(t), in); err != nil {
+				t.Fatal(err)
 			}
-			hashes = append(hashes, next)
+			hashes := [][]byte{in.Current}
+			for i := 0; i < auth.UsedHistory; i++ {
+				next := hash("n")
+				if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[len(hashes)-1], Next: next, Now: now}); err != nil || st != auth.Rotated {
+					t.Fatalf("rotation %d = %v, %v", i, st, err)
+				}
+				hashes = append(hashes, next)
+			}
+			return in, hashes
 		}
-		// hashes[0] was used UsedHistory+1 rotations ago: forgotten.
-		if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[0], Next: hash("x"), Now: now}); err != nil || st != auth.RotateMismatch {
-			t.Fatalf("token older than the history = %v, %v; want RotateMismatch", st, err)
-		}
-		if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[1], Next: hash("x"), Now: now}); err != nil || st != auth.RotateReused {
-			t.Fatalf("oldest remembered token = %v, %v; want RotateReused", st, err)
-		}
+		t.Run("oldest used token is still reuse", func(t *testing.T) {
+			s, now := newStore(t), base()
+			in, hashes := rotateAll(t, s, now)
+			if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[0], Next: hash("x"), Now: now}); err != nil || st != auth.RotateReused {
+				t.Fatalf("first token after %d rotations = %v, %v; want RotateReused", auth.UsedHistory, st, err)
+			}
+			if _, ok := live(t, s, in.ID, now); ok {
+				t.Fatal("session live after reuse")
+			}
+		})
+		t.Run("rotations used up end the session", func(t *testing.T) {
+			s, now := newStore(t), base()
+			in, hashes := rotateAll(t, s, now)
+			if _, st, err := s.Rotate(ctx(t), in.ID, auth.Rotation{Presented: hashes[len(hashes)-1], Next: hash("x"), Now: now}); err != nil || st != auth.RotateNotFound {
+				t.Fatalf("rotation %d = %v, %v; want RotateNotFound (session ended)", auth.UsedHistory+1, st, err)
+			}
+			if _, ok := live(t, s, in.ID, now); ok {
+				t.Fatal("session live after its rotations were used up")
+			}
+		})
 	})
 
 	t.Run("ConcurrentRotate", func(t *testing.T) {
@@ -388,6 +405,45 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.SessionStore) {
 		}
 		if n, err := s.DeleteUser(ctx(t), "nobody"); err != nil || n != 0 {
 			t.Fatalf("DeleteUser(nobody) = %d, %v", n, err)
+		}
+	})
+
+	t.Run("CreateDuringDeleteUser", func(t *testing.T) {
+		// A login racing a RevokeUser may survive it (it counts as after
+		// it), but it must stay reachable: the next DeleteUser of the user
+		// must end it. A store that drops index entries it did not delete
+		// lets such a session escape every later logout-everywhere.
+		s, now := newStore(t), base()
+		const rounds = 30
+		var escaped []string
+		for i := 0; i < rounds; i++ {
+			user := "racer-" + NewSessionID()
+			old := newSession(user, now)
+			if err := s.Create(ctx(t), old); err != nil {
+				t.Fatal(err)
+			}
+			fresh := newSession(user, now)
+			var wg sync.WaitGroup
+			var createErr, deleteErr error
+			wg.Add(2)
+			go func() { defer wg.Done(); createErr = s.Create(ctx(t), fresh) }()
+			go func() { defer wg.Done(); _, deleteErr = s.DeleteUser(ctx(t), user) }()
+			wg.Wait()
+			if createErr != nil || deleteErr != nil {
+				t.Fatalf("Create = %v, DeleteUser = %v", createErr, deleteErr)
+			}
+			if _, ok := live(t, s, old.ID, now); ok {
+				t.Fatal("a session created before DeleteUser survived it")
+			}
+			if _, err := s.DeleteUser(ctx(t), user); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := live(t, s, fresh.ID, now); ok {
+				escaped = append(escaped, fresh.ID)
+			}
+		}
+		if len(escaped) > 0 {
+			t.Fatalf("%d of %d sessions created during a DeleteUser escaped the next DeleteUser", len(escaped), rounds)
 		}
 	})
 
