@@ -1,11 +1,15 @@
 package secrets
 
 import (
+	"cmp"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -318,12 +322,40 @@ func (s *Set) resolve(ctx context.Context, sp Spec, prev entry) (entry, error) {
 }
 
 // redactReason returns err, or a replacement without its chain when its
-// message quotes the value.
+// message shows the value: verbatim, quoted the ways fmt and strconv quote
+// (%q, %+q, JSON escapes), or as hex.
 func redactReason(err error, value string) error {
-	if value != "" && strings.Contains(err.Error(), value) {
-		return errors.New(strings.ReplaceAll(err.Error(), value, Redacted))
+	if value == "" {
+		return err
 	}
-	return err
+	msg := err.Error()
+	redacted := msg
+	for _, form := range valueForms(value) {
+		redacted = strings.ReplaceAll(redacted, form, Redacted)
+	}
+	if redacted == msg {
+		return err
+	}
+	return errors.New(redacted)
+}
+
+// valueForms lists the renderings of value an error message may contain,
+// longest first, so that the longer ones are replaced whole.
+func valueForms(value string) []string {
+	unquote := func(q string) string { return q[1 : len(q)-1] }
+	js, _ := json.Marshal(value)
+	forms := []string{
+		value,
+		unquote(strconv.Quote(value)),
+		unquote(strconv.QuoteToASCII(value)),
+		unquote(string(js)),
+		hex.EncodeToString([]byte(value)),
+		strings.ToUpper(hex.EncodeToString([]byte(value))),
+	}
+	slices.SortFunc(forms, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b))
+	})
+	return slices.Compact(forms)
 }
 
 // Watch calls [Set.Refresh] every interval until ctx is done, then returns

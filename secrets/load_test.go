@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -176,10 +177,45 @@ func TestLoadOptionalAndDefaults(t *testing.T) {
 }
 
 func TestLoadRedactsValidatorReasons(t *testing.T) {
-	leaky := func(v string) error { return fmt.Errorf("value %q is not allowed", v) }
-	_, err := secrets.Load(context.Background(), []secrets.Spec{{Name: "X", Validate: leaky}}, secrets.Map{"X": "hunter2-secret"})
-	if err == nil || strings.Contains(err.Error(), "hunter2-secret") || !strings.Contains(err.Error(), secrets.Redacted) {
-		t.Fatalf("err = %v", err)
+	tests := []struct {
+		name  string
+		value string
+		leaky secrets.Validator
+		leaks []string // renderings of the value that must not appear
+	}{
+		{"verbatim", "hunter2-secret", func(v string) error { return fmt.Errorf("value %s is not allowed", v) }, nil},
+		{"quoted", "hunter2-secret", func(v string) error { return fmt.Errorf("value %q is not allowed", v) }, nil},
+		{"quoted with escapes", "hunter2\"secret\n", func(v string) error { return fmt.Errorf("value %q is not allowed", v) }, []string{`hunter2\"secret\n`}},
+		{"quoted non-ASCII", "hunter2-sécret", func(v string) error { return fmt.Errorf("value %+q is not allowed", v) }, []string{`hunter2-s\u00e9cret`}},
+		{"hex", "hunter2-secret", func(v string) error { return fmt.Errorf("value %x is not allowed", v) }, []string{fmt.Sprintf("%x", "hunter2-secret")}},
+		{"strconv", "hunter2-secret", func(v string) error { _, err := strconv.Atoi(v); return err }, nil},
+		{"wrapped", "hunter2-secret", func(v string) error { return fmt.Errorf("outer: %w", fmt.Errorf("inner %q", v)) }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := secrets.Load(context.Background(), []secrets.Spec{{Name: "X", Validate: tt.leaky}}, secrets.Map{"X": tt.value})
+			if !errors.Is(err, secrets.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			msg := err.Error()
+			for _, leak := range append(tt.leaks, tt.value, "hunter2") {
+				if strings.Contains(msg, leak) {
+					t.Fatalf("error leaks the value (%s): %s", leak, msg)
+				}
+			}
+			var se *secrets.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("no *secrets.Error in %v", err)
+			}
+			for e := se.Reason; e != nil; e = errors.Unwrap(e) {
+				if strings.Contains(e.Error(), "hunter2") {
+					t.Fatalf("a wrapped reason still quotes the value: %q", e.Error())
+				}
+			}
+			if !strings.Contains(msg, secrets.Redacted) {
+				t.Fatalf("no %s marker in %s", secrets.Redacted, msg)
+			}
+		})
 	}
 }
 
