@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Provider is a source of secrets: the environment, a directory of files,
@@ -99,7 +100,7 @@ func (e *Env) Lookup(ctx context.Context, name string) (string, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return "", false, err
 	}
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, openFlags, 0)
 	if err != nil {
 		return "", false, fmt.Errorf("secrets: %s_FILE: %w", key, pathError(err))
 	}
@@ -116,7 +117,8 @@ func (e *Env) Lookup(ctx context.Context, name string) (string, bool, error) {
 // reads [DefaultDir].
 //
 // One trailing newline ("\n" or "\r\n") is removed. A missing file is not
-// found; any other failure (permissions, a directory, a file over
+// found; any other failure (permissions, a directory, a named pipe or
+// device, which is never opened in blocking mode, a file over
 // [MaxFileSize]) is an error. Files are opened through [os.Root], so a
 // name, or a symbolic link, cannot reach outside the directory (Kubernetes'
 // relative "..data" links work). A missing directory means no secrets.
@@ -155,7 +157,15 @@ func (d *Dir) Lookup(ctx context.Context, name string) (string, bool, error) {
 	if dir == "" {
 		dir = DefaultDir
 	}
-	f, err := os.OpenInRoot(dir, name)
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("secrets: file secret %s: %w", name, pathError(err))
+	}
+	f, err := root.OpenFile(name, openFlags, 0)
+	root.Close()
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", false, nil
 	}
@@ -169,6 +179,11 @@ func (d *Dir) Lookup(ctx context.Context, name string) (string, bool, error) {
 	}
 	return s, true, nil
 }
+
+// openFlags opens a secret file for reading without blocking: a named pipe
+// would otherwise block the open until a writer appears. Regular files read
+// as usual; anything else is rejected after the open.
+const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
 
 func readSecretFile(f *os.File, path string, logger *slog.Logger, ignoreMode bool, warned *sync.Map) (string, error) {
 	st, err := f.Stat()
