@@ -117,9 +117,9 @@ func (e *Env) Lookup(ctx context.Context, name string) (string, bool, error) {
 // reads [DefaultDir].
 //
 // One trailing newline ("\n" or "\r\n") is removed. A missing file is not
-// found; any other failure (permissions, a directory, a named pipe or
-// device, which is never opened in blocking mode, a file over
-// [MaxFileSize]) is an error. Files are opened through [os.Root], so a
+// found; any other failure (permissions, a directory, a named pipe or a
+// device, a file over [MaxFileSize]) is an error; a pipe is opened
+// without blocking, so it fails at once. Files are opened through [os.Root], so a
 // name, or a symbolic link, cannot reach outside the directory (Kubernetes'
 // relative "..data" links work). A missing directory means no secrets.
 //
