@@ -41,6 +41,7 @@ type API interface {
 const (
 	DefaultTTL           = 5 * time.Minute
 	DefaultRetryInterval = 30 * time.Second
+	DefaultFetchTimeout  = 30 * time.Second
 )
 
 // Options configures a [Provider]. The zero value uses the standard AWS
@@ -63,6 +64,14 @@ type Options struct {
 	// cache: a rotated secret is seen within TTL. Default [DefaultTTL] (5
 	// minutes).
 	TTL time.Duration
+
+	// FetchTimeout bounds one GetSecretValue request, SDK retries
+	// included. The request is shared by the lookups of a secret that
+	// arrive while it is in flight, so it is not cancelled with the
+	// context of the lookup that started it; each lookup still returns
+	// when its own context is done. Default [DefaultFetchTimeout] (30
+	// seconds).
+	FetchTimeout time.Duration
 
 	// DisableCache fetches on every lookup. Default false.
 	DisableCache bool
@@ -122,8 +131,11 @@ type entry struct {
 // New returns a provider. Without [Options.Client] it loads the standard
 // AWS configuration and fails when it names no region ([ErrNoRegion]).
 func New(ctx context.Context, opts Options) (*Provider, error) {
-	if opts.TTL < 0 || opts.RetryInterval < 0 {
-		return nil, errors.New("awssm: TTL and RetryInterval must not be negative")
+	if opts.TTL < 0 || opts.RetryInterval < 0 || opts.FetchTimeout < 0 {
+		return nil, errors.New("awssm: TTL, RetryInterval and FetchTimeout must not be negative")
+	}
+	if opts.FetchTimeout == 0 {
+		opts.FetchTimeout = DefaultFetchTimeout
 	}
 	if opts.TTL == 0 {
 		opts.TTL = DefaultTTL
@@ -171,8 +183,10 @@ func (p *Provider) Flush() {
 // of the secret, or one field of it for "id#field". A missing secret or
 // field is ("", false, nil).
 //
-// ctx bounds the request. Concurrent lookups of one secret share the
-// request of the first, and with it that caller's deadline.
+// ctx bounds the wait: Lookup returns when ctx is done, with the stale
+// value when there is one. Concurrent lookups of one secret share one
+// request, which [Options.FetchTimeout] bounds; one that outlives its
+// callers still fills the cache.
 func (p *Provider) Lookup(ctx context.Context, name string) (string, bool, error) {
 	id, field, hasField := strings.Cut(p.opts.SecretID(name), "#")
 	if id == "" || hasField && field == "" {
@@ -240,7 +254,14 @@ func (p *Provider) get(ctx context.Context, id string) (*entry, error) {
 		p.hits.Add(1)
 		return old, nil
 	}
-	v, err, _ := p.group.Do(id, func() (any, error) { return p.fetch(ctx, id) })
+	var v any
+	var err error
+	select {
+	case res := <-p.group.DoChan(id, func() (any, error) { return p.fetch(context.WithoutCancel(ctx), id) }):
+		v, err = res.Val, res.Err
+	case <-ctx.Done(): // waiting on another caller's request, past our deadline
+		err = fmt.Errorf("awssm: GetSecretValue %s: %w", id, ctx.Err())
+	}
 	if err != nil {
 		if old != nil && old.found {
 			p.stale.Add(1)
@@ -264,6 +285,8 @@ func (p *Provider) fetch(ctx context.Context, id string) (*entry, error) {
 	if p.opts.VersionStage != "" {
 		in.VersionStage = aws.String(p.opts.VersionStage)
 	}
+	ctx, cancel := context.WithTimeout(ctx, p.opts.FetchTimeout)
+	defer cancel()
 	out, err := p.client.GetSecretValue(ctx, in)
 	e := &entry{expires: p.opts.Now().Add(p.opts.TTL)}
 	var nf *types.ResourceNotFoundException

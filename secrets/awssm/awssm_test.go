@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -410,4 +411,100 @@ func FuzzJSONField(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A lookup that joins another caller's request still returns within its
+// own deadline, and serves the stale value when it has one.
+func TestSharedRequestHonoursEachDeadline(t *testing.T) {
+	release := make(chan struct{})
+	var hanging sync.WaitGroup
+	srv := newSMServer(t)
+	serve := srv.Config.Handler
+	var hang atomic.Bool
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hang.Load() {
+			hanging.Done()
+			select { // a Secrets Manager that stops answering
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		serve.ServeHTTP(w, r)
+	})
+	defer close(release)
+	p, clk, _ := newProvider(t, srv, awssm.Options{TTL: time.Minute})
+
+	tests := []struct {
+		name    string
+		prime   bool // fetch once before the server hangs
+		want    string
+		wantErr error
+	}{
+		{"nothing cached", false, "", context.DeadlineExceeded},
+		{"stale value served", true, "jwt-secret-value-0123456789abcdef", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := "JWT_SECRET_" + strings.ReplaceAll(tt.name, " ", "_") // the hung request of a subtest outlives it
+			srv.put(name, "jwt-secret-value-0123456789abcdef")
+			hang.Store(false)
+			if tt.prime {
+				lookup(t, p, name)
+				clk.Advance(time.Minute)
+			}
+			hang.Store(true)
+			hanging.Add(1)
+			first, cancelFirst := context.WithCancel(context.Background())
+			firstDone := make(chan struct{})
+			defer func() { cancelFirst(); <-firstDone }()
+			go func() { _, _, _ = p.Lookup(first, name); close(firstDone) }() // no deadline
+			hanging.Wait() // its request is in flight
+
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			done := make(chan lookupResult, 1)
+			go func() { v, ok, err := p.Lookup(ctx, name); done <- lookupResult{v, ok, err} }()
+			select {
+			case got := <-done:
+				if tt.wantErr != nil && !errors.Is(got.err, tt.wantErr) || tt.wantErr == nil && (got.err != nil || got.value != tt.want) {
+					t.Fatalf("got (%q, %v, %v), want (%q, %v)", got.value, got.found, got.err, tt.want, tt.wantErr)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("a lookup sharing another caller's request ignored its own deadline")
+			}
+		})
+	}
+}
+
+type lookupResult struct {
+	value string
+	found bool
+	err   error
+}
+
+func TestFetchTimeout(t *testing.T) {
+	release := make(chan struct{})
+	hang := newSMServer(t)
+	hang.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	defer close(release)
+	p, _, _ := newProvider(t, hang, awssm.Options{FetchTimeout: 50 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() { _, _, err := p.Lookup(context.Background(), "JWT_SECRET"); done <- err }() // no deadline of its own
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "JWT_SECRET") {
+			t.Fatalf("err = %v, want the fetch timeout", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("FetchTimeout not applied")
+	}
+	if _, err := awssm.New(context.Background(), awssm.Options{FetchTimeout: -1}); err == nil {
+		t.Fatal("negative FetchTimeout accepted")
+	}
 }
