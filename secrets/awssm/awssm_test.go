@@ -459,7 +459,7 @@ func TestSharedRequestHonoursEachDeadline(t *testing.T) {
 			firstDone := make(chan struct{})
 			defer func() { cancelFirst(); <-firstDone }()
 			go func() { _, _, _ = p.Lookup(first, name); close(firstDone) }() // no deadline
-			hanging.Wait() // its request is in flight
+			hanging.Wait()                                                    // its request is in flight
 
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
