@@ -458,8 +458,9 @@ func TestSharedRequestHonoursEachDeadline(t *testing.T) {
 			first, cancelFirst := context.WithCancel(context.Background())
 			firstDone := make(chan struct{})
 			defer func() { cancelFirst(); <-firstDone }()
-			go func() { _, _, _ = p.Lookup(first, name); close(firstDone) }() // no deadline
-			hanging.Wait()                                                    // its request is in flight
+			// A first lookup without a deadline; wait until its request is in flight.
+			go func() { _, _, _ = p.Lookup(first, name); close(firstDone) }()
+			hanging.Wait()
 
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
