@@ -83,8 +83,16 @@ func DeriveKey(master []byte, purpose string) ([]byte, error) {
 	if purpose == "" {
 		return nil, fmt.Errorf("%w: empty purpose", ErrKey)
 	}
-	return hkdf.Key(sha256.New, master, nil, "chainsync/secrets v1 "+purpose, KeySize)
+	return hkdf.Key(sha256.New, master, nil, deriveInfo+purpose, KeySize)
 }
+
+// HKDF info strings. Each use has its own prefix, and no prefix is a prefix
+// of another, so no purpose can make [DeriveKey] expand the same stream as
+// [Fingerprint] (whose output is public, in every envelope).
+const (
+	deriveInfo      = "chainsync/secrets v1 derive "
+	fingerprintInfo = "chainsync/secrets v1 key id"
+)
 
 type ringKey struct {
 	aead cipher.AEAD
@@ -169,10 +177,11 @@ func ParseKeyring(s string) (*Keyring, error) {
 }
 
 // Fingerprint is the id [ParseKeyring] gives a key listed without one: 8
-// hex digits of HMAC-SHA-256 under a fixed label, which reveals nothing
-// usable about the key.
+// hex digits (32 bits) of HKDF-SHA-256 of the key under a label of its
+// own, which reveals nothing usable about the key or its [DeriveKey]
+// subkeys.
 func Fingerprint(key []byte) string {
-	h, _ := hkdf.Key(sha256.New, key, nil, "chainsync/secrets v1 key id", 4)
+	h, _ := hkdf.Key(sha256.New, key, nil, fingerprintInfo, 4)
 	return hex.EncodeToString(h)
 }
 

@@ -333,6 +333,29 @@ func TestDerive(t *testing.T) {
 	if _, err := ring.Derive(""); err == nil {
 		t.Fatal("empty purpose accepted")
 	}
+	t.Run("no purpose shares HKDF info with the key fingerprint", func(t *testing.T) {
+		master := randomKey(t)
+		fp, _ := hex.DecodeString(secrets.Fingerprint(master))
+		for _, purpose := range []string{"key id", " key id", "id", "customers.email"} {
+			sub, err := secrets.DeriveKey(master, purpose)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Equal(sub[:len(fp)], fp) {
+				t.Fatalf("DeriveKey(%q) starts with the public key id", purpose)
+			}
+		}
+	})
+	t.Run("known answer", func(t *testing.T) {
+		// Pinned: a change would orphan every ciphertext under derived keys.
+		sub, err := secrets.DeriveKey(bytes.Repeat([]byte{1}, 32), "customers.email")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := hex.EncodeToString(sub), derivedKAT; got != want {
+			t.Fatalf("DeriveKey = %s, want %s", got, want)
+		}
+	})
 	k1, _ := secrets.DeriveKey(randomKey(t), "a")
 	if len(k1) != 32 {
 		t.Fatal("DeriveKey length")
@@ -341,6 +364,10 @@ func TestDerive(t *testing.T) {
 		t.Fatal("short master accepted")
 	}
 }
+
+// derivedKAT is HKDF-SHA-256(ikm = 32 bytes of 0x01, salt = none,
+// info = "chainsync/secrets v1 derive customers.email", 32 bytes).
+const derivedKAT = "291d97499883c706262624a3a2801a8d07c1c683520f9cf9d1539d42f394ab90"
 
 func TestKeyringDoesNotPrintKeys(t *testing.T) {
 	raw := randomKey(t)
