@@ -351,16 +351,17 @@ func (k *Keyring) NeedsRewrap(ciphertext string) bool {
 
 // Rewrap re-encrypts ciphertext under the primary key (the rotation job:
 // read, rewrap, write back). A ciphertext already under the primary key is
-// returned unchanged.
+// authenticated and returned unchanged; like any other, it is an error
+// when it does not decrypt with associatedData.
 func (k *Keyring) Rewrap(ciphertext string, associatedData []byte) (string, error) {
-	if id, _, err := parseEnvelope(ciphertext); err == nil && id == k.primary {
-		return ciphertext, nil
-	}
 	pt, err := k.Decrypt(ciphertext, associatedData)
 	if err != nil {
 		return "", err
 	}
 	defer clear(pt)
+	if id, _, _ := parseEnvelope(ciphertext); id == k.primary {
+		return ciphertext, nil
+	}
 	return k.Encrypt(pt, associatedData)
 }
 

@@ -310,6 +310,16 @@ func TestKeyRotation(t *testing.T) {
 		if _, err := ring.Rewrap(oldCT, []byte("wrong")); !errors.Is(err, secrets.ErrDecrypt) {
 			t.Fatalf("rewrap with wrong AD: %v", err)
 		}
+		// A primary ciphertext is returned unchanged only when authentic:
+		// the rotation job must not report a bad row as done.
+		if _, err := ring.Rewrap(re, []byte("wrong")); !errors.Is(err, secrets.ErrDecrypt) {
+			t.Fatalf("rewrap of a primary ciphertext with wrong AD: %v", err)
+		}
+		tampered := []byte(re)
+		tampered[len(tampered)-1] ^= 0x01
+		if _, err := ring.Rewrap(string(tampered), ad); err == nil {
+			t.Fatal("rewrap of a tampered primary ciphertext succeeded")
+		}
 	})
 }
 
