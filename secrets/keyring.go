@@ -22,7 +22,10 @@ const KeySize = 32
 //	v1:<key id>:<base64url, unpadded, of nonce || ciphertext || tag>
 //
 // with a 12-byte random nonce and a 16-byte GCM tag: 28 bytes plus the
-// plaintext, about 4/3 of that as text, plus the header.
+// plaintext, about 4/3 of that as text, plus the header. GCM authenticates
+// the header "v1:<key id>:" followed by the caller's associated data, so
+// neither the version nor the key id can be changed (the header cannot
+// contain a second ':', which keeps the concatenation unambiguous).
 const (
 	envelopeVersion = "v1"
 	maxKeyIDLen     = 64
@@ -95,8 +98,25 @@ const (
 )
 
 type ringKey struct {
-	aead cipher.AEAD
-	raw  []byte
+	aead   cipher.AEAD
+	raw    []byte
+	header string // "v1:<id>:", authenticated with the associated data
+}
+
+// scratch is the pooled working memory of Encrypt and Decrypt: the
+// authenticated data (header || associated data) and Seal's output
+// (ciphertext only, never plaintext).
+type scratch struct {
+	ad, sealed []byte
+}
+
+// maxPooled is the largest scratch buffer returned to the pool.
+const maxPooled = 4096
+
+// authData returns header || associatedData in sc's buffer.
+func (sc *scratch) authData(header string, associatedData []byte) []byte {
+	sc.ad = append(append(sc.ad[:0], header...), associatedData...)
+	return sc.ad
 }
 
 // Keyring encrypts fields with AES-256-GCM under its primary key and
@@ -117,7 +137,7 @@ type Keyring struct {
 	ids     []string // in the order given, primary first
 	keys    map[string]*ringKey
 	strict  *base64.Encoding // unpadded URL alphabet, zero trailing bits
-	pool    sync.Pool        // *[]byte scratch for Seal's output (ciphertext only)
+	pool    sync.Pool        // *scratch
 }
 
 // NewKeyring returns a keyring of keys (id to 32 raw bytes) that encrypts
@@ -204,7 +224,7 @@ func (k *Keyring) add(id string, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	k.keys[id] = &ringKey{aead: aead, raw: raw}
+	k.keys[id] = &ringKey{aead: aead, raw: raw, header: envelopeVersion + ":" + id + ":"}
 	k.ids = append(k.ids, id)
 	return nil
 }
@@ -263,17 +283,13 @@ func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
 	if key == nil {
 		return "", ErrNoKey
 	}
-	bp, _ := k.pool.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	sealed := key.aead.Seal((*bp)[:0], nil, plaintext, associatedData)
+	sc := k.getScratch()
+	defer k.putScratch(sc)
+	sealed := key.aead.Seal(sc.sealed[:0], nil, plaintext, sc.authData(key.header, associatedData))
+	sc.sealed = sealed
 	var b strings.Builder
-	b.Grow(len(envelopeVersion) + 2 + len(k.primary) + base64.RawURLEncoding.EncodedLen(len(sealed)))
-	b.WriteString(envelopeVersion)
-	b.WriteByte(':')
-	b.WriteString(k.primary)
-	b.WriteByte(':')
+	b.Grow(len(key.header) + base64.RawURLEncoding.EncodedLen(len(sealed)))
+	b.WriteString(key.header)
 	var chunk [64]byte // 48 input bytes at a time: no padding mid-stream
 	for rest := sealed; len(rest) > 0; {
 		n := min(len(rest), 48)
@@ -281,11 +297,21 @@ func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
 		b.Write(chunk[:base64.RawURLEncoding.EncodedLen(n)])
 		rest = rest[n:]
 	}
-	if cap(sealed) <= 4096 {
-		*bp = sealed[:0]
-		k.pool.Put(bp)
-	}
 	return b.String(), nil
+}
+
+func (k *Keyring) getScratch() *scratch {
+	if sc, _ := k.pool.Get().(*scratch); sc != nil {
+		return sc
+	}
+	return new(scratch)
+}
+
+func (k *Keyring) putScratch(sc *scratch) {
+	if cap(sc.ad) > maxPooled || cap(sc.sealed) > maxPooled {
+		return
+	}
+	k.pool.Put(sc)
 }
 
 // parse splits an envelope into key id and payload.
@@ -334,7 +360,9 @@ func (k *Keyring) Decrypt(ciphertext string, associatedData []byte) ([]byte, err
 	if err != nil || len(raw) < overhead {
 		return nil, ErrMalformed
 	}
-	out, err := key.aead.Open(raw[:0], nil, raw, associatedData)
+	sc := k.getScratch()
+	out, err := key.aead.Open(raw[:0], nil, raw, sc.authData(key.header, associatedData))
+	k.putScratch(sc)
 	if err != nil {
 		clear(raw)
 		return nil, ErrDecrypt

@@ -221,6 +221,21 @@ func TestDecryptRejectsTampering(t *testing.T) {
 			}
 		}
 	})
+	t.Run("key id relabelled to an alias of the same key", func(t *testing.T) {
+		// The header is authenticated: even where two ids hold one key,
+		// an envelope cannot be relabelled.
+		same := randomKey(t)
+		alias := mustKeyring(t, "a1", map[string][]byte{"a1": same, "a3": same})
+		ct, err := alias.Encrypt([]byte("+1 555 0100"), ad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := []byte(ct)
+		b[4] ^= 0x02 // "a1" -> "a3"
+		if _, err := alias.Decrypt(string(b), ad); !errors.Is(err, secrets.ErrDecrypt) {
+			t.Fatalf("relabelled envelope: err = %v, want ErrDecrypt", err)
+		}
+	})
 	t.Run("key id swapped", func(t *testing.T) {
 		_, err := k.Decrypt(strings.Replace(ct, ":k1:", ":k2:", 1), ad)
 		if !errors.Is(err, secrets.ErrDecrypt) {
@@ -410,10 +425,10 @@ func FuzzDecrypt(f *testing.F) {
 	// Fixed envelopes under the keys above (random nonces make fresh ones
 	// differ between fuzzing processes). Only these may decrypt.
 	valid := map[string]string{
-		"v1:k1:YwPsp-V9qe1NsXWwNtkmAbNZVKWVNQdcWobvPA":                                                      "",
-		"v1:k1:Olh2fg51APGM-bO7X932l5JA9G050Ob3R8Q5--Wde4TFJEY7QZBA7oCBVg":                                  "ana@example.com",
-		"v1:k1:6ahAemb7SRIiRBg_ql-wTyvJAyUyHDlker-iKxCBXPX7Z_qTAbK4I9oQtNykRs5YEilMpndXfD65WtbmAl5-pHMc6dE": strings.Repeat("x", 40),
-		"v1:old:7hJIUIliyMPxu72y1TXS-gLgt5vXEOk6HR7LEAdzYw":                                                 "old",
+		"v1:k1:fDdpJRpNS6_zL4yrxbIvrKvd64hDPW8Ji5r5mA":                                                      "",
+		"v1:k1:7DC9swsZJOIXDZ1x_Tni5l8DFXlCw-IEwHlW8fVr6X8p_4fbPR9pc7reww":                                  "ana@example.com",
+		"v1:k1:Mw-Kzj4A9rI3lCSnrspEtCVhiTHm-IpTnyxf6YmKY-QeqiZW1xg9qfC5mEb00TErigkg5dyafFV9gdwLxX3QRr9iq_A": strings.Repeat("x", 40),
+		"v1:old:V8QT_l7G4KCa2ZKHiz5DhkGWV9A8WHjE8fZLHfmxDA":                                                 "old",
 	}
 	for ct, want := range valid {
 		if pt, err := ring.Decrypt(ct, ad); err != nil || string(pt) != want {
