@@ -130,14 +130,15 @@ func (sc *scratch) authData(header string, associatedData []byte) []byte {
 // decryption with other associated data fails.
 //
 // A Keyring is immutable and safe for concurrent use; do not copy it. It
-// prints as its key ids, never its keys. The zero Keyring holds no keys:
+// prints as its key ids, never its keys, and holds its keys in closures,
+// out of reach of reflection-based dumpers. The zero Keyring holds no keys:
 // Encrypt fails with [ErrNoKey] and Decrypt with [ErrUnknownKey].
 type Keyring struct {
 	primary string
-	ids     []string // in the order given, primary first
-	keys    map[string]*ringKey
-	strict  *base64.Encoding // unpadded URL alphabet, zero trailing bits
-	pool    sync.Pool        // *scratch
+	ids     []string                   // in the order given, primary first
+	keys    map[string]func() *ringKey // a closure each, which reflection cannot look into
+	strict  *base64.Encoding           // unpadded URL alphabet, zero trailing bits
+	pool    sync.Pool                  // *scratch
 }
 
 // NewKeyring returns a keyring of keys (id to 32 raw bytes) that encrypts
@@ -155,7 +156,7 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 	}
 	slices.Sort(ids)
 	ids = append([]string{primaryID}, ids...)
-	k := &Keyring{primary: primaryID, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey, len(keys))}
+	k := &Keyring{primary: primaryID, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]func() *ringKey, len(keys))}
 	for _, id := range ids {
 		if err := k.add(id, keys[id]); err != nil {
 			return nil, err
@@ -170,7 +171,7 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 // fingerprint), key as [ParseKey] reads it. The first is the primary. So a
 // single key works as is, and rotation is "new,old".
 func ParseKeyring(s string) (*Keyring, error) {
-	k := &Keyring{strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey)}
+	k := &Keyring{strict: base64.RawURLEncoding.Strict(), keys: make(map[string]func() *ringKey)}
 	for i, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		id, enc, hasID := strings.Cut(item, ":")
@@ -224,8 +225,17 @@ func (k *Keyring) add(id string, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	k.keys[id] = &ringKey{aead: aead, raw: raw, header: envelopeVersion + ":" + id + ":"}
+	rk := &ringKey{aead: aead, raw: raw, header: envelopeVersion + ":" + id + ":"}
+	k.keys[id] = func() *ringKey { return rk }
 	k.ids = append(k.ids, id)
+	return nil
+}
+
+// key returns the key called id, nil when there is none.
+func (k *Keyring) key(id string) *ringKey {
+	if f := k.keys[id]; f != nil {
+		return f()
+	}
 	return nil
 }
 
@@ -260,9 +270,9 @@ func (k *Keyring) GoString() string { return k.String() }
 // subkeys of this keyring's keys for purpose ([DeriveKey]): one
 // ENCRYPTION_KEY, separate keys per column or use.
 func (k *Keyring) Derive(purpose string) (*Keyring, error) {
-	d := &Keyring{primary: k.primary, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey, len(k.keys))}
+	d := &Keyring{primary: k.primary, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]func() *ringKey, len(k.keys))}
 	for _, id := range k.ids {
-		sub, err := DeriveKey(k.keys[id].raw, purpose)
+		sub, err := DeriveKey(k.key(id).raw, purpose)
 		if err != nil {
 			return nil, err
 		}
@@ -279,7 +289,7 @@ func (k *Keyring) Derive(purpose string) (*Keyring, error) {
 // (which is not stored: pass the same to [Keyring.Decrypt]), and returns
 // the text envelope "v1:<key id>:<base64url>", fit for a TEXT column.
 func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
-	key := k.keys[k.primary]
+	key := k.key(k.primary)
 	if key == nil {
 		return "", ErrNoKey
 	}
@@ -349,8 +359,8 @@ func (k *Keyring) Decrypt(ciphertext string, associatedData []byte) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	key, ok := k.keys[id]
-	if !ok {
+	key := k.key(id)
+	if key == nil {
 		return nil, &UnknownKeyError{ID: id}
 	}
 	if len(payload) < base64.RawURLEncoding.EncodedLen(overhead) || strings.ContainsAny(payload, "\r\n") {

@@ -407,6 +407,37 @@ func TestKeyringDoesNotPrintKeys(t *testing.T) {
 	}
 }
 
+func TestKeyringHiddenFromReflection(t *testing.T) {
+	raw := randomKey(t)
+	ring := mustKeyring(t, "k1", map[string][]byte{"k1": raw})
+	derived, err := ring.Derive("customers.email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := secrets.DeriveKey(raw, "customers.email")
+	if _, err := ring.Encrypt([]byte("x"), nil); err != nil { // fill the pool
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		v    any
+		key  []byte
+	}{
+		{"keyring", ring, raw},
+		{"derived keyring", derived, sub},
+		{"keyring in a struct", struct{ R *secrets.Keyring }{ring}, raw},
+		{"blind index", mustIndex(t, raw, secrets.BlindIndexOptions{Purpose: "p"}), raw},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Any 16 bytes of the key, or of its first AES round keys.
+			if reachable(tt.v, tt.key[:16]) || reachable(tt.v, tt.key[16:]) {
+				t.Fatal("key material is reachable by reflection")
+			}
+		})
+	}
+}
+
 func TestAssociatedData(t *testing.T) {
 	if bytes.Equal(secrets.AssociatedData("ab", "c"), secrets.AssociatedData("a", "bc")) {
 		t.Fatal("ambiguous encoding")
