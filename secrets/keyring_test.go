@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/chainsync/middleware/secrets"
+	"github.com/chainsync/middleware/secrets/internal/deepwalk"
 )
 
 func randomKey(t testing.TB) []byte {
@@ -431,7 +432,7 @@ func TestKeyringHiddenFromReflection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Any 16 bytes of the key, or of its first AES round keys.
-			if reachable(tt.v, tt.key[:16]) || reachable(tt.v, tt.key[16:]) {
+			if deepwalk.Reachable(tt.v, tt.key[:16]) || deepwalk.Reachable(tt.v, tt.key[16:]) {
 				t.Fatal("key material is reachable by reflection")
 			}
 		})

@@ -18,6 +18,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/chainsync/middleware/secrets"
+	"github.com/chainsync/middleware/secrets/internal/deepwalk"
 )
 
 const plaintext = "sk_live_Very-Secret-Plaintext-42"
@@ -197,12 +198,12 @@ func TestValueHiddenFromReflection(t *testing.T) {
 		{"change", secrets.Change{Name: "TOKEN", Old: v, New: v}},
 		{"set", set},
 	}
-	if !reachable(struct{ s string }{plaintext}, []byte(plaintext)) {
+	if !deepwalk.Reachable(struct{ s string }{plaintext}, []byte(plaintext)) {
 		t.Fatal("the walker cannot find a plain string: the test is broken")
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if reachable(tt.v, []byte(plaintext)) {
+			if deepwalk.Reachable(tt.v, []byte(plaintext)) {
 				t.Fatal("the plaintext is reachable by reflection")
 			}
 		})

@@ -108,9 +108,11 @@ type Stats struct {
 }
 
 // Provider looks secrets up in AWS Secrets Manager. It is safe for
-// concurrent use.
+// concurrent use. Its cache holds values as [secrets.Value]s and its client
+// in a closure, so neither fmt nor a reflection-based dumper of a Provider
+// prints a cached secret.
 type Provider struct {
-	client API
+	client func() API // in a closure: the client's connection buffers hold responses, out of reach of reflection
 	opts   Options
 	group  singleflight.Group
 
@@ -120,10 +122,12 @@ type Provider struct {
 	hits, fetches, errs, stale atomic.Uint64
 }
 
+// entry is one cached secret. Its plaintext is held as secrets.Values, out
+// of reach of fmt and of reflection-based dumpers of the Provider.
 type entry struct {
 	found   bool
-	value   string
-	fields  map[string]string // parsed on first field lookup
+	value   secrets.Value
+	fields  map[string]secrets.Value // parsed on first field lookup
 	jsonErr bool
 	expires time.Time
 }
@@ -164,7 +168,8 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 		}
 		client = secretsmanager.NewFromConfig(cfg, opts.ClientOptions...)
 	}
-	return &Provider{client: client, opts: opts, cache: make(map[string]*entry)}, nil
+	opts.Client, opts.LoadOptions, opts.ClientOptions = nil, nil, nil // kept in the closure only
+	return &Provider{client: func() API { return client }, opts: opts, cache: make(map[string]*entry)}, nil
 }
 
 // Stats returns the provider's counters.
@@ -200,7 +205,7 @@ func (p *Provider) Lookup(ctx context.Context, name string) (string, bool, error
 		return "", false, nil
 	}
 	if !hasField {
-		return e.value, true, nil
+		return e.value.Reveal(), true, nil
 	}
 	return p.field(e, id, field)
 }
@@ -209,23 +214,23 @@ func (p *Provider) field(e *entry, id, field string) (string, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e.fields == nil && !e.jsonErr {
-		e.fields, e.jsonErr = parseFields(e.value)
+		e.fields, e.jsonErr = parseFields(e.value.Reveal())
 	}
 	if e.jsonErr {
 		return "", false, fmt.Errorf("%w: %s", ErrNotJSON, id)
 	}
 	v, ok := e.fields[field]
-	return v, ok, nil
+	return v.Reveal(), ok, nil
 }
 
 // parseFields reads a JSON object of scalars. It reports failure without
 // the decoder's message, which could quote the secret.
-func parseFields(s string) (map[string]string, bool) {
+func parseFields(s string) (map[string]secrets.Value, bool) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &raw); err != nil || raw == nil {
 		return nil, true
 	}
-	out := make(map[string]string, len(raw))
+	out := make(map[string]secrets.Value, len(raw))
 	for k, v := range raw {
 		switch c := v[0]; {
 		case c == '"':
@@ -233,9 +238,9 @@ func parseFields(s string) (map[string]string, bool) {
 			if err := json.Unmarshal(v, &str); err != nil {
 				return nil, true
 			}
-			out[k] = str
+			out[k] = secrets.NewValue(str)
 		case c == 't' || c == 'f' || c == '-' || c >= '0' && c <= '9':
-			out[k] = string(v)
+			out[k] = secrets.NewValue(string(v))
 		case c == 'n': // null: absent
 		default:
 			return nil, true
@@ -287,7 +292,7 @@ func (p *Provider) fetch(ctx context.Context, id string) (*entry, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.FetchTimeout)
 	defer cancel()
-	out, err := p.client.GetSecretValue(ctx, in)
+	out, err := p.client().GetSecretValue(ctx, in)
 	e := &entry{expires: p.opts.Now().Add(p.opts.TTL)}
 	var nf *types.ResourceNotFoundException
 	switch {
@@ -297,9 +302,9 @@ func (p *Provider) fetch(ctx context.Context, id string) (*entry, error) {
 		p.errs.Add(1)
 		return nil, fmt.Errorf("awssm: GetSecretValue %s: %w", id, err)
 	case out.SecretString != nil:
-		e.found, e.value = true, *out.SecretString
+		e.found, e.value = true, secrets.NewValue(*out.SecretString)
 	default:
-		e.found, e.value = true, string(out.SecretBinary)
+		e.found, e.value = true, secrets.NewValue(string(out.SecretBinary))
 	}
 	if !p.opts.DisableCache {
 		p.mu.Lock()

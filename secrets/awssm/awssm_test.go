@@ -22,6 +22,7 @@ import (
 
 	"github.com/chainsync/middleware/secrets"
 	"github.com/chainsync/middleware/secrets/awssm"
+	"github.com/chainsync/middleware/secrets/internal/deepwalk"
 )
 
 // clock is a settable time source.
@@ -507,5 +508,22 @@ func TestFetchTimeout(t *testing.T) {
 	}
 	if _, err := awssm.New(context.Background(), awssm.Options{FetchTimeout: -1}); err == nil {
 		t.Fatal("negative FetchTimeout accepted")
+	}
+}
+
+func TestCacheHiddenFromReflection(t *testing.T) {
+	srv := newSMServer(t)
+	srv.put("plain", "sk_live_cached-plaintext-1")
+	srv.put("json", `{"F":"sk_live_cached-plaintext-2"}`)
+	p, _, _ := newProvider(t, srv, awssm.Options{})
+	lookup(t, p, "plain")
+	lookup(t, p, "json#F")
+	for _, v := range []string{"sk_live_cached-plaintext-1", "sk_live_cached-plaintext-2"} {
+		if deepwalk.Reachable(p, []byte(v)) {
+			t.Fatalf("cached %s is reachable by reflection", v)
+		}
+	}
+	if !deepwalk.Reachable(p, []byte("plain")) {
+		t.Fatal("the walker does not see the cache at all: the test is broken")
 	}
 }

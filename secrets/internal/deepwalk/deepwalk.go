@@ -1,4 +1,7 @@
-package secrets_test
+// Package deepwalk is a test helper of secrets and its subpackages: it
+// tells whether bytes can be read out of a value by reflection, as
+// spew-style deep printers read it.
+package deepwalk
 
 import (
 	"bytes"
@@ -6,12 +9,12 @@ import (
 	"reflect"
 )
 
-// reachable reports whether needle can be read out of v by a reflection
+// Reachable reports whether needle can be read out of v by a reflection
 // printer that, like spew-style deep dumpers, reads unexported fields and
 // follows pointers, interfaces, maps and slices (it cannot look into a
 // closure, nor through unsafe.Pointer). Integer arrays are checked in both
 // byte orders, which catches an AES key schedule.
-func reachable(v any, needle []byte) bool {
+func Reachable(v any, needle []byte) bool {
 	w := walker{needle: needle, seen: map[uintptr]bool{}}
 	return w.walk(reflect.ValueOf(v), 0)
 }
