@@ -58,7 +58,10 @@ type Options struct {
 // Change is one secret that changed during a refresh. New is the zero
 // [Value] when an optional secret disappeared.
 type Change struct {
-	Name     string
+	// Name is the secret's name.
+	Name string
+	// Old is the value before the refresh, New the value after it (the
+	// zero Value for an absent secret).
 	Old, New Value
 }
 
@@ -183,7 +186,9 @@ func (s *Set) Source(name string) Source {
 // OnChange registers fn to be called, after a refresh, once for each
 // secret whose value changed (the first load counts). Calls happen on the
 // refreshing goroutine, in registration order, after the new values are
-// visible through [Set.Get]. The returned function unregisters fn.
+// visible through [Set.Get]. A listener must not call [Set.Refresh] or
+// [Set.Follow]: it runs while the refresh holds the set's refresh lock.
+// The returned function unregisters fn.
 func (s *Set) OnChange(fn func(Change)) (remove func()) {
 	s.mu.Lock()
 	id := s.nextID
