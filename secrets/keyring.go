@@ -177,6 +177,8 @@ func ParseKeyring(s string) (*Keyring, error) {
 		id, enc, hasID := strings.Cut(item, ":")
 		if !hasID {
 			enc, id = item, ""
+		} else if !validKeyID(id) {
+			return nil, fmt.Errorf("key %d: %w: key id must be 1 to %d characters of A-Z a-z 0-9 _ -", i+1, ErrKey, maxKeyIDLen)
 		}
 		raw, err := ParseKey(enc)
 		if err != nil {

@@ -125,6 +125,8 @@ func TestParseKeyring(t *testing.T) {
 		{"duplicate key", ea + "," + ea, "", nil, false},
 		{"bad key", "k1:" + ea + ",k2:nope", "", nil, false},
 		{"bad id", "k.1:" + ea, "", nil, false},
+		{"empty explicit id", ":" + ea, "", nil, false},
+		{"trailing comma", ea + ",", "", nil, false},
 		{"empty", "", "", nil, false},
 	}
 	for _, tt := range tests {
