@@ -343,16 +343,7 @@ func TestInSecretsChain(t *testing.T) {
 }
 
 func TestDeadlineHonoured(t *testing.T) {
-	release := make(chan struct{})
-	hang := newSMServer(t)
-	hang.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select { // a Secrets Manager that never answers
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
-	defer close(release)
-	p, _, _ := newProvider(t, hang, awssm.Options{})
+	p, _, _ := newProvider(t, newHangingServer(t), awssm.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	done := make(chan error, 1)
@@ -486,16 +477,7 @@ type lookupResult struct {
 }
 
 func TestFetchTimeout(t *testing.T) {
-	release := make(chan struct{})
-	hang := newSMServer(t)
-	hang.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
-	defer close(release)
-	p, _, _ := newProvider(t, hang, awssm.Options{FetchTimeout: 50 * time.Millisecond})
+	p, _, _ := newProvider(t, newHangingServer(t), awssm.Options{FetchTimeout: 50 * time.Millisecond})
 	done := make(chan error, 1)
 	go func() { _, _, err := p.Lookup(context.Background(), "JWT_SECRET"); done <- err }() // no deadline of its own
 	select {
@@ -526,4 +508,19 @@ func TestCacheHiddenFromReflection(t *testing.T) {
 	if !deepwalk.Reachable(p, []byte("plain")) {
 		t.Fatal("the walker does not see the cache at all: the test is broken")
 	}
+}
+
+// newHangingServer is a Secrets Manager that accepts requests and never
+// answers them (until the client gives up or the test ends).
+func newHangingServer(t *testing.T) *smServer {
+	release := make(chan struct{})
+	srv := newSMServer(t)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	t.Cleanup(func() { close(release) }) // runs before the server's Close
+	return srv
 }
