@@ -199,11 +199,11 @@ func TestDecryptRejectsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Run("every flipped byte", func(t *testing.T) {
+	t.Run("every byte changed to every other value", func(t *testing.T) {
 		for i := range len(ct) {
-			for _, mask := range []byte{0x01, 0x02, 0x20, 0x80} {
+			for mask := 1; mask < 256; mask++ {
 				b := []byte(ct)
-				b[i] ^= mask
+				b[i] ^= byte(mask)
 				if pt, err := k.Decrypt(string(b), ad); err == nil {
 					t.Fatalf("byte %d ^ %#x accepted: %q", i, mask, pt)
 				}
@@ -279,6 +279,26 @@ func TestDecryptRejectsTampering(t *testing.T) {
 			t.Fatalf("err = %#v", err)
 		}
 	})
+}
+
+func TestEncryptNoncesAreUnique(t *testing.T) {
+	k := mustKeyring(t, "k1", map[string][]byte{"k1": randomKey(t)})
+	seen := make(map[string]bool)
+	for range 20000 {
+		ct, err := k.Encrypt([]byte("same plaintext"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(ct, "v1:k1:"))
+		if err != nil || len(raw) < 12 {
+			t.Fatalf("envelope %q: %v", ct, err)
+		}
+		nonce := string(raw[:12])
+		if seen[nonce] {
+			t.Fatal("nonce repeated")
+		}
+		seen[nonce] = true
+	}
 }
 
 func TestKeyRotation(t *testing.T) {
