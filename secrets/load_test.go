@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -399,5 +400,51 @@ func TestWatchLogsFailures(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no failure logged")
+	}
+}
+
+// Refreshes from several goroutines, with readers and listeners coming and
+// going: every change reaches a listener exactly once, in order.
+func TestConcurrentRefresh(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	src := secrets.ProviderFunc(func(context.Context, string) (string, bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fmt.Sprintf("value-%06d", n), true, nil // a new value at every lookup
+	})
+	set, err := secrets.New([]secrets.Spec{{Name: "K", Required: true}}, []secrets.Provider{src}, secrets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	set.OnChange(func(c secrets.Change) {
+		if len(seen) > 0 && c.Old.Reveal() != seen[len(seen)-1] {
+			t.Errorf("change from %q, but the last change was to %q", c.Old.Reveal(), seen[len(seen)-1])
+		}
+		seen = append(seen, c.New.Reveal()) // listeners run one refresh at a time
+	})
+	const workers, refreshes = 4, 50
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range refreshes {
+				if err := set.Refresh(context.Background()); err != nil {
+					t.Error(err)
+				}
+				_ = set.Get("K").Reveal()
+				remove := set.OnChange(func(secrets.Change) {})
+				remove()
+				set.Follow("K", func(secrets.Value) {})()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != workers*refreshes {
+		t.Fatalf("%d changes seen, want %d", len(seen), workers*refreshes)
+	}
+	if !slices.IsSorted(seen) || set.Get("K").Reveal() != seen[len(seen)-1] {
+		t.Fatalf("changes out of order, or the last one is not current: %v", seen[len(seen)-3:])
 	}
 }
