@@ -37,11 +37,14 @@ type API interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// Defaults.
+// Defaults of [Options].
 const (
-	DefaultTTL           = 5 * time.Minute
+	// DefaultTTL is the default [Options.TTL].
+	DefaultTTL = 5 * time.Minute
+	// DefaultRetryInterval is the default [Options.RetryInterval].
 	DefaultRetryInterval = 30 * time.Second
-	DefaultFetchTimeout  = 30 * time.Second
+	// DefaultFetchTimeout is the default [Options.FetchTimeout].
+	DefaultFetchTimeout = 30 * time.Second
 )
 
 // Options configures a [Provider]. The zero value uses the standard AWS
