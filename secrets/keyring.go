@@ -368,18 +368,20 @@ func (k *Keyring) Decrypt(ciphertext string, associatedData []byte) ([]byte, err
 	if len(payload) < base64.RawURLEncoding.EncodedLen(overhead) || strings.ContainsAny(payload, "\r\n") {
 		return nil, ErrMalformed
 	}
-	raw, err := k.strict.AppendDecode(make([]byte, 0, base64.RawURLEncoding.DecodedLen(len(payload))), []byte(payload))
+	// One allocation: the decoded payload, opened in place, then the
+	// authenticated data (header || associated data) after it.
+	n := base64.RawURLEncoding.DecodedLen(len(payload))
+	raw, err := k.strict.AppendDecode(make([]byte, 0, n+len(key.header)+len(associatedData)), []byte(payload))
 	if err != nil || len(raw) < overhead {
 		return nil, ErrMalformed
 	}
-	sc := k.getScratch()
-	out, err := key.aead.Open(raw[:0], nil, raw, sc.authData(key.header, associatedData))
-	k.putScratch(sc)
+	ad := append(append(raw[len(raw):], key.header...), associatedData...)
+	out, err := key.aead.Open(raw[:0], nil, raw, ad)
 	if err != nil {
 		clear(raw)
 		return nil, ErrDecrypt
 	}
-	return out, nil
+	return out[:len(out):len(out)], nil
 }
 
 // NeedsRewrap reports whether ciphertext is sealed under a key other than
