@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // Provider is a source of secrets: the environment, a directory of files,
@@ -179,11 +178,6 @@ func (d *Dir) Lookup(ctx context.Context, name string) (string, bool, error) {
 	}
 	return s, true, nil
 }
-
-// openFlags opens a secret file for reading without blocking: a named pipe
-// would otherwise block the open until a writer appears. Regular files read
-// as usual; anything else is rejected after the open.
-const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
 
 func readSecretFile(f *os.File, path string, logger *slog.Logger, ignoreMode bool, warned *sync.Map) (string, error) {
 	st, err := f.Stat()
