@@ -204,8 +204,9 @@ func readSecretFile(f *os.File, path string, logger *slog.Logger, ignoreMode boo
 		return "", fmt.Errorf("%s is larger than %d bytes", path, MaxFileSize)
 	}
 	s := string(b)
-	s = strings.TrimSuffix(s, "\n")
-	s = strings.TrimSuffix(s, "\r")
+	if t, ok := strings.CutSuffix(s, "\n"); ok {
+		s = strings.TrimSuffix(t, "\r")
+	}
 	clear(b)
 	return s, nil
 }
