@@ -524,3 +524,36 @@ func newHangingServer(t *testing.T) *smServer {
 	t.Cleanup(func() { close(release) }) // runs before the server's Close
 	return srv
 }
+
+// A request whose callers all gave up still completes and fills the cache.
+func TestAbandonedFetchFillsCache(t *testing.T) {
+	release := make(chan struct{})
+	srv := newSMServer(t)
+	srv.put("JWT_SECRET", "jwt-secret-value-0123456789abcdef")
+	serve := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release // slow, but answers
+		serve.ServeHTTP(w, r)
+	})
+	p, _, _ := newProvider(t, srv, awssm.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, _, err := p.Lookup(ctx, "JWT_SECRET"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the caller's deadline", err)
+	}
+	close(release)
+	// Later lookups join the request still in flight, then hit the cache it
+	// filled; none makes a request of its own.
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Stats().Hits == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned request never filled the cache")
+		}
+		if v, ok, err := p.Lookup(context.Background(), "JWT_SECRET"); err != nil || !ok || v != "jwt-secret-value-0123456789abcdef" {
+			t.Fatalf("got (%q, %v, %v)", v, ok, err)
+		}
+	}
+	if n := srv.count("JWT_SECRET"); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+}
