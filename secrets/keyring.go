@@ -103,9 +103,9 @@ type ringKey struct {
 	header string // "v1:<id>:", authenticated with the associated data
 }
 
-// scratch is the pooled working memory of Encrypt and Decrypt: the
-// authenticated data (header || associated data) and Seal's output
-// (ciphertext only, never plaintext).
+// scratch is the pooled working memory of Encrypt: the authenticated data
+// (header || associated data) and Seal's output (ciphertext only, never
+// plaintext).
 type scratch struct {
 	ad, sealed []byte
 }
