@@ -267,7 +267,7 @@ func (p *Provider) get(ctx context.Context, id string) (*entry, error) {
 	select {
 	case res := <-p.group.DoChan(id, func() (any, error) { return p.fetch(context.WithoutCancel(ctx), id) }):
 		v, err = res.Val, res.Err
-	case <-ctx.Done(): // waiting on another caller's request, past our deadline
+	case <-ctx.Done(): // the shared request goes on, and fills the cache when it succeeds
 		err = fmt.Errorf("awssm: GetSecretValue %s: %w", id, ctx.Err())
 	}
 	if err != nil {
