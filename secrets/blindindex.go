@@ -34,7 +34,8 @@ type BlindIndex struct {
 
 type indexState struct {
 	h   hash.Hash
-	buf []byte
+	msg []byte // the message, cleared after use
+	sum []byte // Sum's digest
 }
 
 // BlindIndexOptions configures a [BlindIndex].
@@ -76,9 +77,9 @@ func (bi *BlindIndex) GoString() string { return bi.String() }
 // padding (43 characters).
 func (bi *BlindIndex) Sum(value string) string {
 	st := bi.pool.Get().(*indexState)
-	st.buf = bi.digest(st, st.buf[:0], value)
+	st.sum = bi.digest(st, st.sum[:0], value)
 	var enc [43]byte
-	base64.RawURLEncoding.Encode(enc[:], st.buf)
+	base64.RawURLEncoding.Encode(enc[:], st.sum)
 	bi.pool.Put(st)
 	return string(enc[:])
 }
@@ -93,13 +94,13 @@ func (bi *BlindIndex) AppendSum(dst []byte, value string) []byte {
 }
 
 // digest appends the HMAC of prefix || canon(value) to dst, using st's
-// scratch buffer for the message.
+// message buffer.
 func (bi *BlindIndex) digest(st *indexState, dst []byte, value string) []byte {
-	msg := append(append(st.buf[:0], bi.prefix...), bi.canon(value)...)
+	msg := append(append(st.msg[:0], bi.prefix...), bi.canon(value)...)
 	st.h.Reset()
 	st.h.Write(msg)
 	clear(msg)
-	st.buf = msg[:0]
+	st.msg = msg[:0]
 	return st.h.Sum(dst)
 }
 

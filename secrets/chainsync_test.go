@@ -96,6 +96,14 @@ func TestChainSyncSpecs(t *testing.T) {
 			t.Fatalf("warnings repeated on refresh: %s", logs.String())
 		}
 	})
+	t.Run("development generation fails", func(t *testing.T) {
+		specs := []secrets.Spec{{Name: "K", Required: true, Generate: func() (string, error) { return "", errors.New("entropy source closed") }}}
+		set, _ := secrets.New(specs, nil, secrets.Options{Development: true, Logger: quietLogger(new(bytes.Buffer))})
+		err := set.Refresh(ctx)
+		if !errors.Is(err, secrets.ErrMissing) || !strings.Contains(err.Error(), "entropy source closed") {
+			t.Fatalf("err = %v, want missing with the generator's reason", err)
+		}
+	})
 	t.Run("development still validates", func(t *testing.T) {
 		set, _ := secrets.New(secrets.ChainSync(), []secrets.Provider{secrets.Map{secrets.JWTSecret: "short"}}, secrets.Options{Development: true, Logger: quietLogger(new(bytes.Buffer))})
 		if err := set.Refresh(ctx); !errors.Is(err, secrets.ErrInvalid) {

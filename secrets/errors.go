@@ -48,15 +48,18 @@ type Error struct {
 	Name string
 	// Kind is [ErrMissing], [ErrInvalid] or [ErrLookup].
 	Kind error
-	// Reason is the validation or provider error; nil for ErrMissing.
+	// Reason is the validation or provider error; for ErrMissing, nil or
+	// why a development value could not be generated.
 	Reason error
 }
 
 // Error implements error.
 func (e *Error) Error() string {
 	switch {
-	case e.Kind == ErrMissing:
+	case e.Kind == ErrMissing && e.Reason == nil:
 		return fmt.Sprintf("secrets: %s: required secret is missing", e.Name)
+	case e.Kind == ErrMissing:
+		return fmt.Sprintf("secrets: %s: required secret is missing: %v", e.Name, e.Reason)
 	case e.Kind == ErrInvalid:
 		return fmt.Sprintf("secrets: %s: invalid: %v", e.Name, e.Reason)
 	default:

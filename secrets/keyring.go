@@ -22,7 +22,10 @@ const KeySize = 32
 //	v1:<key id>:<base64url, unpadded, of nonce || ciphertext || tag>
 //
 // with a 12-byte random nonce and a 16-byte GCM tag: 28 bytes plus the
-// plaintext, about 4/3 of that as text, plus the header.
+// plaintext, about 4/3 of that as text, plus the header. GCM authenticates
+// the header "v1:<key id>:" followed by the caller's associated data, so
+// neither the version nor the key id can be changed (the header cannot
+// contain a second ':', which keeps the concatenation unambiguous).
 const (
 	envelopeVersion = "v1"
 	maxKeyIDLen     = 64
@@ -83,12 +86,37 @@ func DeriveKey(master []byte, purpose string) ([]byte, error) {
 	if purpose == "" {
 		return nil, fmt.Errorf("%w: empty purpose", ErrKey)
 	}
-	return hkdf.Key(sha256.New, master, nil, "chainsync/secrets v1 "+purpose, KeySize)
+	return hkdf.Key(sha256.New, master, nil, deriveInfo+purpose, KeySize)
 }
 
+// HKDF info strings. Each use has its own prefix, and no prefix is a prefix
+// of another, so no purpose can make [DeriveKey] expand the same stream as
+// [Fingerprint] (whose output is public, in every envelope).
+const (
+	deriveInfo      = "chainsync/secrets v1 derive "
+	fingerprintInfo = "chainsync/secrets v1 key id"
+)
+
 type ringKey struct {
-	aead cipher.AEAD
-	raw  []byte
+	aead   cipher.AEAD
+	raw    []byte
+	header string // "v1:<id>:", authenticated with the associated data
+}
+
+// scratch is the pooled working memory of Encrypt: the authenticated data
+// (header || associated data) and Seal's output (ciphertext only, never
+// plaintext).
+type scratch struct {
+	ad, sealed []byte
+}
+
+// maxPooled is the largest scratch buffer returned to the pool.
+const maxPooled = 4096
+
+// authData returns header || associatedData in sc's buffer.
+func (sc *scratch) authData(header string, associatedData []byte) []byte {
+	sc.ad = append(append(sc.ad[:0], header...), associatedData...)
+	return sc.ad
 }
 
 // Keyring encrypts fields with AES-256-GCM under its primary key and
@@ -102,14 +130,15 @@ type ringKey struct {
 // decryption with other associated data fails.
 //
 // A Keyring is immutable and safe for concurrent use; do not copy it. It
-// prints as its key ids, never its keys. The zero Keyring holds no keys:
+// prints as its key ids, never its keys, and holds its keys in closures,
+// out of reach of reflection-based dumpers. The zero Keyring holds no keys:
 // Encrypt fails with [ErrNoKey] and Decrypt with [ErrUnknownKey].
 type Keyring struct {
 	primary string
-	ids     []string // in the order given, primary first
-	keys    map[string]*ringKey
-	strict  *base64.Encoding // unpadded URL alphabet, zero trailing bits
-	pool    sync.Pool        // *[]byte scratch for Seal's output (ciphertext only)
+	ids     []string                   // in the order given, primary first
+	keys    map[string]func() *ringKey // a closure each, which reflection cannot look into
+	strict  *base64.Encoding           // unpadded URL alphabet, zero trailing bits
+	pool    sync.Pool                  // *scratch
 }
 
 // NewKeyring returns a keyring of keys (id to 32 raw bytes) that encrypts
@@ -127,7 +156,7 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 	}
 	slices.Sort(ids)
 	ids = append([]string{primaryID}, ids...)
-	k := &Keyring{primary: primaryID, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey, len(keys))}
+	k := &Keyring{primary: primaryID, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]func() *ringKey, len(keys))}
 	for _, id := range ids {
 		if err := k.add(id, keys[id]); err != nil {
 			return nil, err
@@ -142,12 +171,14 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 // fingerprint), key as [ParseKey] reads it. The first is the primary. So a
 // single key works as is, and rotation is "new,old".
 func ParseKeyring(s string) (*Keyring, error) {
-	k := &Keyring{strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey)}
+	k := &Keyring{strict: base64.RawURLEncoding.Strict(), keys: make(map[string]func() *ringKey)}
 	for i, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		id, enc, hasID := strings.Cut(item, ":")
 		if !hasID {
 			enc, id = item, ""
+		} else if !validKeyID(id) {
+			return nil, fmt.Errorf("key %d: %w: key id must be 1 to %d characters of A-Z a-z 0-9 _ -", i+1, ErrKey, maxKeyIDLen)
 		}
 		raw, err := ParseKey(enc)
 		if err != nil {
@@ -169,10 +200,11 @@ func ParseKeyring(s string) (*Keyring, error) {
 }
 
 // Fingerprint is the id [ParseKeyring] gives a key listed without one: 8
-// hex digits of HMAC-SHA-256 under a fixed label, which reveals nothing
-// usable about the key.
+// hex digits (32 bits) of HKDF-SHA-256 of the key under a label of its
+// own, which reveals nothing usable about the key or its [DeriveKey]
+// subkeys.
 func Fingerprint(key []byte) string {
-	h, _ := hkdf.Key(sha256.New, key, nil, "chainsync/secrets v1 key id", 4)
+	h, _ := hkdf.Key(sha256.New, key, nil, fingerprintInfo, 4)
 	return hex.EncodeToString(h)
 }
 
@@ -195,8 +227,17 @@ func (k *Keyring) add(id string, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	k.keys[id] = &ringKey{aead: aead, raw: raw}
+	rk := &ringKey{aead: aead, raw: raw, header: envelopeVersion + ":" + id + ":"}
+	k.keys[id] = func() *ringKey { return rk }
 	k.ids = append(k.ids, id)
+	return nil
+}
+
+// key returns the key called id, nil when there is none.
+func (k *Keyring) key(id string) *ringKey {
+	if f := k.keys[id]; f != nil {
+		return f()
+	}
 	return nil
 }
 
@@ -231,9 +272,9 @@ func (k *Keyring) GoString() string { return k.String() }
 // subkeys of this keyring's keys for purpose ([DeriveKey]): one
 // ENCRYPTION_KEY, separate keys per column or use.
 func (k *Keyring) Derive(purpose string) (*Keyring, error) {
-	d := &Keyring{primary: k.primary, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]*ringKey, len(k.keys))}
+	d := &Keyring{primary: k.primary, strict: base64.RawURLEncoding.Strict(), keys: make(map[string]func() *ringKey, len(k.keys))}
 	for _, id := range k.ids {
-		sub, err := DeriveKey(k.keys[id].raw, purpose)
+		sub, err := DeriveKey(k.key(id).raw, purpose)
 		if err != nil {
 			return nil, err
 		}
@@ -250,21 +291,17 @@ func (k *Keyring) Derive(purpose string) (*Keyring, error) {
 // (which is not stored: pass the same to [Keyring.Decrypt]), and returns
 // the text envelope "v1:<key id>:<base64url>", fit for a TEXT column.
 func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
-	key := k.keys[k.primary]
+	key := k.key(k.primary)
 	if key == nil {
 		return "", ErrNoKey
 	}
-	bp, _ := k.pool.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	sealed := key.aead.Seal((*bp)[:0], nil, plaintext, associatedData)
+	sc := k.getScratch()
+	defer k.putScratch(sc)
+	sealed := key.aead.Seal(sc.sealed[:0], nil, plaintext, sc.authData(key.header, associatedData))
+	sc.sealed = sealed
 	var b strings.Builder
-	b.Grow(len(envelopeVersion) + 2 + len(k.primary) + base64.RawURLEncoding.EncodedLen(len(sealed)))
-	b.WriteString(envelopeVersion)
-	b.WriteByte(':')
-	b.WriteString(k.primary)
-	b.WriteByte(':')
+	b.Grow(len(key.header) + base64.RawURLEncoding.EncodedLen(len(sealed)))
+	b.WriteString(key.header)
 	var chunk [64]byte // 48 input bytes at a time: no padding mid-stream
 	for rest := sealed; len(rest) > 0; {
 		n := min(len(rest), 48)
@@ -272,11 +309,21 @@ func (k *Keyring) Encrypt(plaintext, associatedData []byte) (string, error) {
 		b.Write(chunk[:base64.RawURLEncoding.EncodedLen(n)])
 		rest = rest[n:]
 	}
-	if cap(sealed) <= 4096 {
-		*bp = sealed[:0]
-		k.pool.Put(bp)
-	}
 	return b.String(), nil
+}
+
+func (k *Keyring) getScratch() *scratch {
+	if sc, _ := k.pool.Get().(*scratch); sc != nil {
+		return sc
+	}
+	return new(scratch)
+}
+
+func (k *Keyring) putScratch(sc *scratch) {
+	if cap(sc.ad) > maxPooled || cap(sc.sealed) > maxPooled {
+		return
+	}
+	k.pool.Put(sc)
 }
 
 // parse splits an envelope into key id and payload.
@@ -314,23 +361,27 @@ func (k *Keyring) Decrypt(ciphertext string, associatedData []byte) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	key, ok := k.keys[id]
-	if !ok {
+	key := k.key(id)
+	if key == nil {
 		return nil, &UnknownKeyError{ID: id}
 	}
 	if len(payload) < base64.RawURLEncoding.EncodedLen(overhead) || strings.ContainsAny(payload, "\r\n") {
 		return nil, ErrMalformed
 	}
-	raw, err := k.strict.AppendDecode(make([]byte, 0, base64.RawURLEncoding.DecodedLen(len(payload))), []byte(payload))
+	// One allocation: the decoded payload, opened in place, then the
+	// authenticated data (header || associated data) after it.
+	n := base64.RawURLEncoding.DecodedLen(len(payload))
+	raw, err := k.strict.AppendDecode(make([]byte, 0, n+len(key.header)+len(associatedData)), []byte(payload))
 	if err != nil || len(raw) < overhead {
 		return nil, ErrMalformed
 	}
-	out, err := key.aead.Open(raw[:0], nil, raw, associatedData)
+	ad := append(append(raw[len(raw):], key.header...), associatedData...)
+	out, err := key.aead.Open(raw[:0], nil, raw, ad)
 	if err != nil {
 		clear(raw)
 		return nil, ErrDecrypt
 	}
-	return out, nil
+	return out[:len(out):len(out)], nil
 }
 
 // NeedsRewrap reports whether ciphertext is sealed under a key other than
@@ -342,16 +393,17 @@ func (k *Keyring) NeedsRewrap(ciphertext string) bool {
 
 // Rewrap re-encrypts ciphertext under the primary key (the rotation job:
 // read, rewrap, write back). A ciphertext already under the primary key is
-// returned unchanged.
+// authenticated and returned unchanged; like any other, it is an error
+// when it does not decrypt with associatedData.
 func (k *Keyring) Rewrap(ciphertext string, associatedData []byte) (string, error) {
-	if id, _, err := parseEnvelope(ciphertext); err == nil && id == k.primary {
-		return ciphertext, nil
-	}
 	pt, err := k.Decrypt(ciphertext, associatedData)
 	if err != nil {
 		return "", err
 	}
 	defer clear(pt)
+	if id, _, _ := parseEnvelope(ciphertext); id == k.primary {
+		return ciphertext, nil
+	}
 	return k.Encrypt(pt, associatedData)
 }
 

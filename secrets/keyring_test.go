@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/chainsync/middleware/secrets"
+	"github.com/chainsync/middleware/secrets/internal/deepwalk"
 )
 
 func randomKey(t testing.TB) []byte {
@@ -124,6 +125,8 @@ func TestParseKeyring(t *testing.T) {
 		{"duplicate key", ea + "," + ea, "", nil, false},
 		{"bad key", "k1:" + ea + ",k2:nope", "", nil, false},
 		{"bad id", "k.1:" + ea, "", nil, false},
+		{"empty explicit id", ":" + ea, "", nil, false},
+		{"trailing comma", ea + ",", "", nil, false},
 		{"empty", "", "", nil, false},
 	}
 	for _, tt := range tests {
@@ -196,11 +199,11 @@ func TestDecryptRejectsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Run("every flipped byte", func(t *testing.T) {
+	t.Run("every byte changed to every other value", func(t *testing.T) {
 		for i := range len(ct) {
-			for _, mask := range []byte{0x01, 0x02, 0x20, 0x80} {
+			for mask := 1; mask < 256; mask++ {
 				b := []byte(ct)
-				b[i] ^= mask
+				b[i] ^= byte(mask)
 				if pt, err := k.Decrypt(string(b), ad); err == nil {
 					t.Fatalf("byte %d ^ %#x accepted: %q", i, mask, pt)
 				}
@@ -219,6 +222,21 @@ func TestDecryptRejectsTampering(t *testing.T) {
 			if _, err := k.Decrypt(ct+tail, ad); err == nil {
 				t.Fatalf("appending %q accepted", tail)
 			}
+		}
+	})
+	t.Run("key id relabelled to an alias of the same key", func(t *testing.T) {
+		// The header is authenticated: even where two ids hold one key,
+		// an envelope cannot be relabelled.
+		same := randomKey(t)
+		alias := mustKeyring(t, "a1", map[string][]byte{"a1": same, "a3": same})
+		ct, err := alias.Encrypt([]byte("+1 555 0100"), ad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := []byte(ct)
+		b[4] ^= 0x02 // "a1" -> "a3"
+		if _, err := alias.Decrypt(string(b), ad); !errors.Is(err, secrets.ErrDecrypt) {
+			t.Fatalf("relabelled envelope: err = %v, want ErrDecrypt", err)
 		}
 	})
 	t.Run("key id swapped", func(t *testing.T) {
@@ -261,6 +279,26 @@ func TestDecryptRejectsTampering(t *testing.T) {
 			t.Fatalf("err = %#v", err)
 		}
 	})
+}
+
+func TestEncryptNoncesAreUnique(t *testing.T) {
+	k := mustKeyring(t, "k1", map[string][]byte{"k1": randomKey(t)})
+	seen := make(map[string]bool)
+	for range 20000 {
+		ct, err := k.Encrypt([]byte("same plaintext"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(ct, "v1:k1:"))
+		if err != nil || len(raw) < 12 {
+			t.Fatalf("envelope %q: %v", ct, err)
+		}
+		nonce := string(raw[:12])
+		if seen[nonce] {
+			t.Fatal("nonce repeated")
+		}
+		seen[nonce] = true
+	}
 }
 
 func TestKeyRotation(t *testing.T) {
@@ -310,6 +348,16 @@ func TestKeyRotation(t *testing.T) {
 		if _, err := ring.Rewrap(oldCT, []byte("wrong")); !errors.Is(err, secrets.ErrDecrypt) {
 			t.Fatalf("rewrap with wrong AD: %v", err)
 		}
+		// A primary ciphertext is returned unchanged only when authentic:
+		// the rotation job must not report a bad row as done.
+		if _, err := ring.Rewrap(re, []byte("wrong")); !errors.Is(err, secrets.ErrDecrypt) {
+			t.Fatalf("rewrap of a primary ciphertext with wrong AD: %v", err)
+		}
+		tampered := []byte(re)
+		tampered[len(tampered)-1] ^= 0x01
+		if _, err := ring.Rewrap(string(tampered), ad); err == nil {
+			t.Fatal("rewrap of a tampered primary ciphertext succeeded")
+		}
 	})
 }
 
@@ -333,6 +381,29 @@ func TestDerive(t *testing.T) {
 	if _, err := ring.Derive(""); err == nil {
 		t.Fatal("empty purpose accepted")
 	}
+	t.Run("no purpose shares HKDF info with the key fingerprint", func(t *testing.T) {
+		master := randomKey(t)
+		fp, _ := hex.DecodeString(secrets.Fingerprint(master))
+		for _, purpose := range []string{"key id", " key id", "id", "customers.email"} {
+			sub, err := secrets.DeriveKey(master, purpose)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Equal(sub[:len(fp)], fp) {
+				t.Fatalf("DeriveKey(%q) starts with the public key id", purpose)
+			}
+		}
+	})
+	t.Run("known answer", func(t *testing.T) {
+		// Pinned: a change would orphan every ciphertext under derived keys.
+		sub, err := secrets.DeriveKey(bytes.Repeat([]byte{1}, 32), "customers.email")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := hex.EncodeToString(sub), derivedKAT; got != want {
+			t.Fatalf("DeriveKey = %s, want %s", got, want)
+		}
+	})
 	k1, _ := secrets.DeriveKey(randomKey(t), "a")
 	if len(k1) != 32 {
 		t.Fatal("DeriveKey length")
@@ -341,6 +412,10 @@ func TestDerive(t *testing.T) {
 		t.Fatal("short master accepted")
 	}
 }
+
+// derivedKAT is HKDF-SHA-256(ikm = 32 bytes of 0x01, salt = none,
+// info = "chainsync/secrets v1 derive customers.email", 32 bytes).
+const derivedKAT = "291d97499883c706262624a3a2801a8d07c1c683520f9cf9d1539d42f394ab90"
 
 func TestKeyringDoesNotPrintKeys(t *testing.T) {
 	raw := randomKey(t)
@@ -352,6 +427,37 @@ func TestKeyringDoesNotPrintKeys(t *testing.T) {
 				t.Fatalf("%s prints key material: %s", verb, out)
 			}
 		}
+	}
+}
+
+func TestKeyringHiddenFromReflection(t *testing.T) {
+	raw := randomKey(t)
+	ring := mustKeyring(t, "k1", map[string][]byte{"k1": raw})
+	derived, err := ring.Derive("customers.email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := secrets.DeriveKey(raw, "customers.email")
+	if _, err := ring.Encrypt([]byte("x"), nil); err != nil { // fill the pool
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		v    any
+		key  []byte
+	}{
+		{"keyring", ring, raw},
+		{"derived keyring", derived, sub},
+		{"keyring in a struct", struct{ R *secrets.Keyring }{ring}, raw},
+		{"blind index", mustIndex(t, raw, secrets.BlindIndexOptions{Purpose: "p"}), raw},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Any 16 bytes of the key, or of its first AES round keys.
+			if deepwalk.Reachable(tt.v, tt.key[:16]) || deepwalk.Reachable(tt.v, tt.key[16:]) {
+				t.Fatal("key material is reachable by reflection")
+			}
+		})
 	}
 }
 
@@ -373,10 +479,10 @@ func FuzzDecrypt(f *testing.F) {
 	// Fixed envelopes under the keys above (random nonces make fresh ones
 	// differ between fuzzing processes). Only these may decrypt.
 	valid := map[string]string{
-		"v1:k1:YwPsp-V9qe1NsXWwNtkmAbNZVKWVNQdcWobvPA":                                                      "",
-		"v1:k1:Olh2fg51APGM-bO7X932l5JA9G050Ob3R8Q5--Wde4TFJEY7QZBA7oCBVg":                                  "ana@example.com",
-		"v1:k1:6ahAemb7SRIiRBg_ql-wTyvJAyUyHDlker-iKxCBXPX7Z_qTAbK4I9oQtNykRs5YEilMpndXfD65WtbmAl5-pHMc6dE": strings.Repeat("x", 40),
-		"v1:old:7hJIUIliyMPxu72y1TXS-gLgt5vXEOk6HR7LEAdzYw":                                                 "old",
+		"v1:k1:fDdpJRpNS6_zL4yrxbIvrKvd64hDPW8Ji5r5mA":                                                      "",
+		"v1:k1:7DC9swsZJOIXDZ1x_Tni5l8DFXlCw-IEwHlW8fVr6X8p_4fbPR9pc7reww":                                  "ana@example.com",
+		"v1:k1:Mw-Kzj4A9rI3lCSnrspEtCVhiTHm-IpTnyxf6YmKY-QeqiZW1xg9qfC5mEb00TErigkg5dyafFV9gdwLxX3QRr9iq_A": strings.Repeat("x", 40),
+		"v1:old:V8QT_l7G4KCa2ZKHiz5DhkGWV9A8WHjE8fZLHfmxDA":                                                 "old",
 	}
 	for ct, want := range valid {
 		if pt, err := ring.Decrypt(ct, ad); err != nil || string(pt) != want {

@@ -1,11 +1,15 @@
 package secrets
 
 import (
+	"cmp"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,7 +58,10 @@ type Options struct {
 // Change is one secret that changed during a refresh. New is the zero
 // [Value] when an optional secret disappeared.
 type Change struct {
-	Name     string
+	// Name is the secret's name.
+	Name string
+	// Old is the value before the refresh, New the value after it (the
+	// zero Value for an absent secret).
 	Old, New Value
 }
 
@@ -179,7 +186,9 @@ func (s *Set) Source(name string) Source {
 // OnChange registers fn to be called, after a refresh, once for each
 // secret whose value changed (the first load counts). Calls happen on the
 // refreshing goroutine, in registration order, after the new values are
-// visible through [Set.Get]. The returned function unregisters fn.
+// visible through [Set.Get]. A listener must not call [Set.Refresh] or
+// [Set.Follow]: it runs while the refresh holds the set's refresh lock.
+// The returned function unregisters fn.
 func (s *Set) OnChange(fn func(Change)) (remove func()) {
 	s.mu.Lock()
 	id := s.nextID
@@ -318,12 +327,40 @@ func (s *Set) resolve(ctx context.Context, sp Spec, prev entry) (entry, error) {
 }
 
 // redactReason returns err, or a replacement without its chain when its
-// message quotes the value.
+// message shows the value: verbatim, quoted the ways fmt and strconv quote
+// (%q, %+q, JSON escapes), or as hex.
 func redactReason(err error, value string) error {
-	if value != "" && strings.Contains(err.Error(), value) {
-		return errors.New(strings.ReplaceAll(err.Error(), value, Redacted))
+	if value == "" {
+		return err
 	}
-	return err
+	msg := err.Error()
+	redacted := msg
+	for _, form := range valueForms(value) {
+		redacted = strings.ReplaceAll(redacted, form, Redacted)
+	}
+	if redacted == msg {
+		return err
+	}
+	return errors.New(redacted)
+}
+
+// valueForms lists the renderings of value an error message may contain,
+// longest first, so that the longer ones are replaced whole.
+func valueForms(value string) []string {
+	unquote := func(q string) string { return q[1 : len(q)-1] }
+	js, _ := json.Marshal(value)
+	forms := []string{
+		value,
+		unquote(strconv.Quote(value)),
+		unquote(strconv.QuoteToASCII(value)),
+		unquote(string(js)),
+		hex.EncodeToString([]byte(value)),
+		strings.ToUpper(hex.EncodeToString([]byte(value))),
+	}
+	slices.SortFunc(forms, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b))
+	})
+	return slices.Compact(forms)
 }
 
 // Watch calls [Set.Refresh] every interval until ctx is done, then returns

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -176,10 +178,45 @@ func TestLoadOptionalAndDefaults(t *testing.T) {
 }
 
 func TestLoadRedactsValidatorReasons(t *testing.T) {
-	leaky := func(v string) error { return fmt.Errorf("value %q is not allowed", v) }
-	_, err := secrets.Load(context.Background(), []secrets.Spec{{Name: "X", Validate: leaky}}, secrets.Map{"X": "hunter2-secret"})
-	if err == nil || strings.Contains(err.Error(), "hunter2-secret") || !strings.Contains(err.Error(), secrets.Redacted) {
-		t.Fatalf("err = %v", err)
+	tests := []struct {
+		name  string
+		value string
+		leaky secrets.Validator
+		leaks []string // renderings of the value that must not appear
+	}{
+		{"verbatim", "hunter2-secret", func(v string) error { return fmt.Errorf("value %s is not allowed", v) }, nil},
+		{"quoted", "hunter2-secret", func(v string) error { return fmt.Errorf("value %q is not allowed", v) }, nil},
+		{"quoted with escapes", "hunter2\"secret\n", func(v string) error { return fmt.Errorf("value %q is not allowed", v) }, []string{`hunter2\"secret\n`}},
+		{"quoted non-ASCII", "hunter2-sécret", func(v string) error { return fmt.Errorf("value %+q is not allowed", v) }, []string{`hunter2-s\u00e9cret`}},
+		{"hex", "hunter2-secret", func(v string) error { return fmt.Errorf("value %x is not allowed", v) }, []string{fmt.Sprintf("%x", "hunter2-secret")}},
+		{"strconv", "hunter2-secret", func(v string) error { _, err := strconv.Atoi(v); return err }, nil},
+		{"wrapped", "hunter2-secret", func(v string) error { return fmt.Errorf("outer: %w", fmt.Errorf("inner %q", v)) }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := secrets.Load(context.Background(), []secrets.Spec{{Name: "X", Validate: tt.leaky}}, secrets.Map{"X": tt.value})
+			if !errors.Is(err, secrets.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			msg := err.Error()
+			for _, leak := range append(tt.leaks, tt.value, "hunter2") {
+				if strings.Contains(msg, leak) {
+					t.Fatalf("error leaks the value (%s): %s", leak, msg)
+				}
+			}
+			var se *secrets.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("no *secrets.Error in %v", err)
+			}
+			for e := se.Reason; e != nil; e = errors.Unwrap(e) {
+				if strings.Contains(e.Error(), "hunter2") {
+					t.Fatalf("a wrapped reason still quotes the value: %q", e.Error())
+				}
+			}
+			if !strings.Contains(msg, secrets.Redacted) {
+				t.Fatalf("no %s marker in %s", secrets.Redacted, msg)
+			}
+		})
 	}
 }
 
@@ -363,5 +400,51 @@ func TestWatchLogsFailures(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no failure logged")
+	}
+}
+
+// Refreshes from several goroutines, with readers and listeners coming and
+// going: every change reaches a listener exactly once, in order.
+func TestConcurrentRefresh(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	src := secrets.ProviderFunc(func(context.Context, string) (string, bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fmt.Sprintf("value-%06d", n), true, nil // a new value at every lookup
+	})
+	set, err := secrets.New([]secrets.Spec{{Name: "K", Required: true}}, []secrets.Provider{src}, secrets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	set.OnChange(func(c secrets.Change) {
+		if len(seen) > 0 && c.Old.Reveal() != seen[len(seen)-1] {
+			t.Errorf("change from %q, but the last change was to %q", c.Old.Reveal(), seen[len(seen)-1])
+		}
+		seen = append(seen, c.New.Reveal()) // listeners run one refresh at a time
+	})
+	const workers, refreshes = 4, 50
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range refreshes {
+				if err := set.Refresh(context.Background()); err != nil {
+					t.Error(err)
+				}
+				_ = set.Get("K").Reveal()
+				remove := set.OnChange(func(secrets.Change) {})
+				remove()
+				set.Follow("K", func(secrets.Value) {})()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != workers*refreshes {
+		t.Fatalf("%d changes seen, want %d", len(seen), workers*refreshes)
+	}
+	if !slices.IsSorted(seen) || set.Get("K").Reveal() != seen[len(seen)-1] {
+		t.Fatalf("changes out of order, or the last one is not current: %v", seen[len(seen)-3:])
 	}
 }

@@ -99,7 +99,7 @@ func (e *Env) Lookup(ctx context.Context, name string) (string, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return "", false, err
 	}
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, openFlags, 0)
 	if err != nil {
 		return "", false, fmt.Errorf("secrets: %s_FILE: %w", key, pathError(err))
 	}
@@ -116,8 +116,9 @@ func (e *Env) Lookup(ctx context.Context, name string) (string, bool, error) {
 // reads [DefaultDir].
 //
 // One trailing newline ("\n" or "\r\n") is removed. A missing file is not
-// found; any other failure (permissions, a directory, a file over
-// [MaxFileSize]) is an error. Files are opened through [os.Root], so a
+// found; any other failure (permissions, a directory, a named pipe or a
+// device, a file over [MaxFileSize]) is an error; a pipe is opened
+// without blocking, so it fails at once. Files are opened through [os.Root], so a
 // name, or a symbolic link, cannot reach outside the directory (Kubernetes'
 // relative "..data" links work). A missing directory means no secrets.
 //
@@ -155,7 +156,15 @@ func (d *Dir) Lookup(ctx context.Context, name string) (string, bool, error) {
 	if dir == "" {
 		dir = DefaultDir
 	}
-	f, err := os.OpenInRoot(dir, name)
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("secrets: file secret %s: %w", name, pathError(err))
+	}
+	f, err := root.OpenFile(name, openFlags, 0)
+	root.Close()
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", false, nil
 	}
@@ -195,8 +204,9 @@ func readSecretFile(f *os.File, path string, logger *slog.Logger, ignoreMode boo
 		return "", fmt.Errorf("%s is larger than %d bytes", path, MaxFileSize)
 	}
 	s := string(b)
-	s = strings.TrimSuffix(s, "\n")
-	s = strings.TrimSuffix(s, "\r")
+	if t, ok := strings.CutSuffix(s, "\n"); ok {
+		s = strings.TrimSuffix(t, "\r")
+	}
 	clear(b)
 	return s, nil
 }

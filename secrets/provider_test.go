@@ -40,6 +40,7 @@ func TestDir(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "JWT_SECRET"), "s3cret\n", 0o400)
 	writeFile(t, filepath.Join(dir, "CRLF"), "windows\r\n", 0o400)
 	writeFile(t, filepath.Join(dir, "TWO_NEWLINES"), "kept\n\n", 0o400)
+	writeFile(t, filepath.Join(dir, "LONE_CR"), "ends-in-cr\r", 0o400)
 	writeFile(t, filepath.Join(dir, "EMPTY"), "", 0o400)
 	writeFile(t, filepath.Join(dir, "BIG"), strings.Repeat("x", secrets.MaxFileSize+1), 0o400)
 	if err := os.Mkdir(filepath.Join(dir, "SUBDIR"), 0o700); err != nil {
@@ -67,6 +68,7 @@ func TestDir(t *testing.T) {
 		{"trailing newline trimmed", "JWT_SECRET", "s3cret", true, nil},
 		{"CRLF trimmed", "CRLF", "windows", true, nil},
 		{"only one newline trimmed", "TWO_NEWLINES", "kept\n", true, nil},
+		{"a lone CR is not a newline", "LONE_CR", "ends-in-cr\r", true, nil},
 		{"empty file is found empty", "EMPTY", "", true, nil},
 		{"missing file", "NOPE", "", false, nil},
 		{"kubernetes symlinks", "K8S", "from-k8s", true, nil},

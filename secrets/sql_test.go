@@ -29,9 +29,12 @@ func TestSQLRoundTripDatabaseSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.ExecContext(ctx, `CREATE TABLE sql_customers (id text PRIMARY KEY, email text NOT NULL, email_bidx text NOT NULL, phone text)`); err != nil {
+	// The server is shared by the whole test binary (and by -count runs):
+	// start from a fresh table and leave none behind.
+	if _, err := db.ExecContext(ctx, `DROP TABLE IF EXISTS sql_customers; CREATE TABLE sql_customers (id text PRIMARY KEY, email text NOT NULL, email_bidx text NOT NULL, phone text)`); err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _, _ = db.ExecContext(context.Background(), `DROP TABLE IF EXISTS sql_customers`) }()
 	ring := mustKeyring(t, "k1", map[string][]byte{"k1": randomKey(t)})
 	bidx := mustIndex(t, randomKey(t), secrets.BlindIndexOptions{Purpose: "customers.email", Canonicalize: secrets.CanonicalEmail})
 	rows := []struct{ id, email, phone string }{{"c1", "ana@example.com", "+1 555 0100"}, {"c2", "bob@example.com", ""}}
@@ -102,9 +105,13 @@ func TestSQLRewrapJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DROP TABLE IF EXISTS pgx_customers`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE pgx_customers (id text PRIMARY KEY, email text NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _, _ = conn.Exec(context.Background(), `DROP TABLE IF EXISTS pgx_customers`) }()
 	oldKey, newKey := randomKey(t), randomKey(t)
 	oldRing := mustKeyring(t, "2025", map[string][]byte{"2025": oldKey})
 	emails := map[string]string{"c1": "ana@example.com", "c2": "bob@example.com", "c3": "eve@example.com"}

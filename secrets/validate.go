@@ -10,7 +10,8 @@ import (
 
 // Validator checks a secret's plaintext. Its error is the reason shown in
 // the [Error]: it must describe what is wrong without quoting the value.
-// (As a safeguard, [Load] replaces a reason that contains the value.)
+// (As a safeguard, [Load] replaces the value in a reason, verbatim, quoted
+// or in hex, with [Redacted]; a value quoted only in part is not caught.)
 type Validator func(value string) error
 
 // MinLength requires at least n bytes.

@@ -2,17 +2,23 @@ package secrets_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/gob"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
 	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/chainsync/middleware/secrets"
+	"github.com/chainsync/middleware/secrets/internal/deepwalk"
 )
 
 const plaintext = "sk_live_Very-Secret-Plaintext-42"
@@ -169,6 +175,108 @@ func TestValueBasics(t *testing.T) {
 			if got := tt.a.Equal(tt.b); got != tt.want {
 				t.Fatalf("Equal = %v, want %v", got, tt.want)
 			}
+		})
+	}
+}
+
+func TestValueHiddenFromReflection(t *testing.T) {
+	v := secrets.NewValue(plaintext)
+	// (A Map provider holds its values in the clear: the Set's own state
+	// is what is checked here.)
+	src := secrets.ProviderFunc(func(context.Context, string) (string, bool, error) { return plaintext, true, nil })
+	set, err := secrets.Load(context.Background(), []secrets.Spec{{Name: "TOKEN", Required: true}}, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		v    any
+	}{
+		{"value", v},
+		{"pointer", &v},
+		{"struct", newConfig()},
+		{"change", secrets.Change{Name: "TOKEN", Old: v, New: v}},
+		{"set", set},
+	}
+	if !deepwalk.Reachable(struct{ s string }{plaintext}, []byte(plaintext)) {
+		t.Fatal("the walker cannot find a plain string: the test is broken")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if deepwalk.Reachable(tt.v, []byte(plaintext)) {
+				t.Fatal("the plaintext is reachable by reflection")
+			}
+		})
+	}
+}
+
+func TestValueRedactsGob(t *testing.T) {
+	for name, arg := range map[string]any{"value": secrets.NewValue(plaintext), "struct": struct{ Token secrets.Value }{secrets.NewValue(plaintext)}} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			err := gob.NewEncoder(&buf).Encode(arg)
+			assertRedacted(t, buf.String())
+			if err != nil {
+				assertRedacted(t, err.Error())
+			}
+		})
+	}
+}
+
+func TestValueRedactsErrorsAndNestedLogs(t *testing.T) {
+	v := secrets.NewValue(plaintext)
+	t.Run("errors", func(t *testing.T) {
+		err := fmt.Errorf("connecting with %v (%q, %x): %w", v, v, v, errors.New("refused"))
+		assertRedacted(t, errors.Join(err, fmt.Errorf("token %s", v)).Error())
+	})
+	for name, h := range map[string]func(*bytes.Buffer) slog.Handler{
+		"text": func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) },
+		"json": func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
+	} {
+		t.Run("slog "+name, func(t *testing.T) {
+			var buf bytes.Buffer
+			l := slog.New(h(&buf))
+			l.WithGroup("a").With("token", v).WithGroup("b").Info("nested",
+				slog.Group("c", slog.Group("d", "token", v)),
+				slog.Any("list", []secrets.Value{v, v}),
+				slog.Any("map", map[string]secrets.Value{"k": v}),
+				slog.Any("err", fmt.Errorf("with %v", v)))
+			out := buf.String()
+			assertRedacted(t, out)
+			if n := strings.Count(out, secrets.Redacted); n < 6 {
+				t.Fatalf("%d redaction markers, want 6: %s", n, out)
+			}
+		})
+	}
+}
+
+// A panic with a Value, or with a struct holding one, must not print the
+// plaintext when the program crashes. The test runs itself as a child that
+// panics.
+func TestValueRedactsPanics(t *testing.T) {
+	if mode := os.Getenv("SECRETS_PANIC_CHILD"); mode != "" {
+		v := secrets.NewValue(plaintext)
+		switch mode {
+		case "value":
+			panic(v)
+		case "pointer":
+			panic(&v)
+		case "struct":
+			panic(newConfig())
+		case "error":
+			panic(fmt.Errorf("bad token %v", v))
+		}
+		return
+	}
+	for _, mode := range []string{"value", "pointer", "struct", "error"} {
+		t.Run(mode, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestValueRedactsPanics$")
+			cmd.Env = append(os.Environ(), "SECRETS_PANIC_CHILD="+mode)
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "panic") {
+				t.Fatalf("child did not panic (%v): %s", err, out)
+			}
+			assertRedacted(t, string(out))
 		})
 	}
 }

@@ -37,10 +37,14 @@ type API interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// Defaults.
+// Defaults of [Options].
 const (
-	DefaultTTL           = 5 * time.Minute
+	// DefaultTTL is the default [Options.TTL].
+	DefaultTTL = 5 * time.Minute
+	// DefaultRetryInterval is the default [Options.RetryInterval].
 	DefaultRetryInterval = 30 * time.Second
+	// DefaultFetchTimeout is the default [Options.FetchTimeout].
+	DefaultFetchTimeout = 30 * time.Second
 )
 
 // Options configures a [Provider]. The zero value uses the standard AWS
@@ -63,6 +67,14 @@ type Options struct {
 	// cache: a rotated secret is seen within TTL. Default [DefaultTTL] (5
 	// minutes).
 	TTL time.Duration
+
+	// FetchTimeout bounds one GetSecretValue request, SDK retries
+	// included. The request is shared by the lookups of a secret that
+	// arrive while it is in flight, so it is not cancelled with the
+	// context of the lookup that started it; each lookup still returns
+	// when its own context is done. Default [DefaultFetchTimeout] (30
+	// seconds).
+	FetchTimeout time.Duration
 
 	// DisableCache fetches on every lookup. Default false.
 	DisableCache bool
@@ -99,9 +111,11 @@ type Stats struct {
 }
 
 // Provider looks secrets up in AWS Secrets Manager. It is safe for
-// concurrent use.
+// concurrent use. Its cache holds values as [secrets.Value]s and its client
+// in a closure, so neither fmt nor a reflection-based dumper of a Provider
+// prints a cached secret.
 type Provider struct {
-	client API
+	client func() API // in a closure: the client's connection buffers hold responses, out of reach of reflection
 	opts   Options
 	group  singleflight.Group
 
@@ -111,10 +125,12 @@ type Provider struct {
 	hits, fetches, errs, stale atomic.Uint64
 }
 
+// entry is one cached secret. Its plaintext is held as secrets.Values, out
+// of reach of fmt and of reflection-based dumpers of the Provider.
 type entry struct {
 	found   bool
-	value   string
-	fields  map[string]string // parsed on first field lookup
+	value   secrets.Value
+	fields  map[string]secrets.Value // parsed on first field lookup
 	jsonErr bool
 	expires time.Time
 }
@@ -122,8 +138,11 @@ type entry struct {
 // New returns a provider. Without [Options.Client] it loads the standard
 // AWS configuration and fails when it names no region ([ErrNoRegion]).
 func New(ctx context.Context, opts Options) (*Provider, error) {
-	if opts.TTL < 0 || opts.RetryInterval < 0 {
-		return nil, errors.New("awssm: TTL and RetryInterval must not be negative")
+	if opts.TTL < 0 || opts.RetryInterval < 0 || opts.FetchTimeout < 0 {
+		return nil, errors.New("awssm: TTL, RetryInterval and FetchTimeout must not be negative")
+	}
+	if opts.FetchTimeout == 0 {
+		opts.FetchTimeout = DefaultFetchTimeout
 	}
 	if opts.TTL == 0 {
 		opts.TTL = DefaultTTL
@@ -152,7 +171,8 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 		}
 		client = secretsmanager.NewFromConfig(cfg, opts.ClientOptions...)
 	}
-	return &Provider{client: client, opts: opts, cache: make(map[string]*entry)}, nil
+	opts.Client, opts.LoadOptions, opts.ClientOptions = nil, nil, nil // kept in the closure only
+	return &Provider{client: func() API { return client }, opts: opts, cache: make(map[string]*entry)}, nil
 }
 
 // Stats returns the provider's counters.
@@ -171,8 +191,10 @@ func (p *Provider) Flush() {
 // of the secret, or one field of it for "id#field". A missing secret or
 // field is ("", false, nil).
 //
-// ctx bounds the request. Concurrent lookups of one secret share the
-// request of the first, and with it that caller's deadline.
+// ctx bounds the wait: Lookup returns when ctx is done, with the stale
+// value when there is one. Concurrent lookups of one secret share one
+// request, which [Options.FetchTimeout] bounds; one that outlives its
+// callers still fills the cache.
 func (p *Provider) Lookup(ctx context.Context, name string) (string, bool, error) {
 	id, field, hasField := strings.Cut(p.opts.SecretID(name), "#")
 	if id == "" || hasField && field == "" {
@@ -186,7 +208,7 @@ func (p *Provider) Lookup(ctx context.Context, name string) (string, bool, error
 		return "", false, nil
 	}
 	if !hasField {
-		return e.value, true, nil
+		return e.value.Reveal(), true, nil
 	}
 	return p.field(e, id, field)
 }
@@ -195,23 +217,23 @@ func (p *Provider) field(e *entry, id, field string) (string, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e.fields == nil && !e.jsonErr {
-		e.fields, e.jsonErr = parseFields(e.value)
+		e.fields, e.jsonErr = parseFields(e.value.Reveal())
 	}
 	if e.jsonErr {
 		return "", false, fmt.Errorf("%w: %s", ErrNotJSON, id)
 	}
 	v, ok := e.fields[field]
-	return v, ok, nil
+	return v.Reveal(), ok, nil
 }
 
 // parseFields reads a JSON object of scalars. It reports failure without
 // the decoder's message, which could quote the secret.
-func parseFields(s string) (map[string]string, bool) {
+func parseFields(s string) (map[string]secrets.Value, bool) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &raw); err != nil || raw == nil {
 		return nil, true
 	}
-	out := make(map[string]string, len(raw))
+	out := make(map[string]secrets.Value, len(raw))
 	for k, v := range raw {
 		switch c := v[0]; {
 		case c == '"':
@@ -219,9 +241,9 @@ func parseFields(s string) (map[string]string, bool) {
 			if err := json.Unmarshal(v, &str); err != nil {
 				return nil, true
 			}
-			out[k] = str
+			out[k] = secrets.NewValue(str)
 		case c == 't' || c == 'f' || c == '-' || c >= '0' && c <= '9':
-			out[k] = string(v)
+			out[k] = secrets.NewValue(string(v))
 		case c == 'n': // null: absent
 		default:
 			return nil, true
@@ -240,7 +262,14 @@ func (p *Provider) get(ctx context.Context, id string) (*entry, error) {
 		p.hits.Add(1)
 		return old, nil
 	}
-	v, err, _ := p.group.Do(id, func() (any, error) { return p.fetch(ctx, id) })
+	var v any
+	var err error
+	select {
+	case res := <-p.group.DoChan(id, func() (any, error) { return p.fetch(context.WithoutCancel(ctx), id) }):
+		v, err = res.Val, res.Err
+	case <-ctx.Done(): // the shared request goes on, and fills the cache when it succeeds
+		err = fmt.Errorf("awssm: GetSecretValue %s: %w", id, ctx.Err())
+	}
 	if err != nil {
 		if old != nil && old.found {
 			p.stale.Add(1)
@@ -264,7 +293,9 @@ func (p *Provider) fetch(ctx context.Context, id string) (*entry, error) {
 	if p.opts.VersionStage != "" {
 		in.VersionStage = aws.String(p.opts.VersionStage)
 	}
-	out, err := p.client.GetSecretValue(ctx, in)
+	ctx, cancel := context.WithTimeout(ctx, p.opts.FetchTimeout)
+	defer cancel()
+	out, err := p.client().GetSecretValue(ctx, in)
 	e := &entry{expires: p.opts.Now().Add(p.opts.TTL)}
 	var nf *types.ResourceNotFoundException
 	switch {
@@ -274,9 +305,9 @@ func (p *Provider) fetch(ctx context.Context, id string) (*entry, error) {
 		p.errs.Add(1)
 		return nil, fmt.Errorf("awssm: GetSecretValue %s: %w", id, err)
 	case out.SecretString != nil:
-		e.found, e.value = true, *out.SecretString
+		e.found, e.value = true, secrets.NewValue(*out.SecretString)
 	default:
-		e.found, e.value = true, string(out.SecretBinary)
+		e.found, e.value = true, secrets.NewValue(string(out.SecretBinary))
 	}
 	if !p.opts.DisableCache {
 		p.mu.Lock()

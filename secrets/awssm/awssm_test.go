@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/chainsync/middleware/secrets"
 	"github.com/chainsync/middleware/secrets/awssm"
+	"github.com/chainsync/middleware/secrets/internal/deepwalk"
 )
 
 // clock is a settable time source.
@@ -341,16 +343,7 @@ func TestInSecretsChain(t *testing.T) {
 }
 
 func TestDeadlineHonoured(t *testing.T) {
-	release := make(chan struct{})
-	hang := newSMServer(t)
-	hang.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select { // a Secrets Manager that never answers
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
-	defer close(release)
-	p, _, _ := newProvider(t, hang, awssm.Options{})
+	p, _, _ := newProvider(t, newHangingServer(t), awssm.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	done := make(chan error, 1)
@@ -410,4 +403,157 @@ func FuzzJSONField(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A lookup that joins another caller's request still returns within its
+// own deadline, and serves the stale value when it has one.
+func TestSharedRequestHonoursEachDeadline(t *testing.T) {
+	release := make(chan struct{})
+	var hanging sync.WaitGroup
+	srv := newSMServer(t)
+	serve := srv.Config.Handler
+	var hang atomic.Bool
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hang.Load() {
+			hanging.Done()
+			select { // a Secrets Manager that stops answering
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		serve.ServeHTTP(w, r)
+	})
+	defer close(release)
+	p, clk, _ := newProvider(t, srv, awssm.Options{TTL: time.Minute})
+
+	tests := []struct {
+		name    string
+		prime   bool // fetch once before the server hangs
+		want    string
+		wantErr error
+	}{
+		{"nothing cached", false, "", context.DeadlineExceeded},
+		{"stale value served", true, "jwt-secret-value-0123456789abcdef", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := "JWT_SECRET_" + strings.ReplaceAll(tt.name, " ", "_") // the hung request of a subtest outlives it
+			srv.put(name, "jwt-secret-value-0123456789abcdef")
+			hang.Store(false)
+			if tt.prime {
+				lookup(t, p, name)
+				clk.Advance(time.Minute)
+			}
+			hang.Store(true)
+			hanging.Add(1)
+			first, cancelFirst := context.WithCancel(context.Background())
+			firstDone := make(chan struct{})
+			defer func() { cancelFirst(); <-firstDone }()
+			// A first lookup without a deadline; wait until its request is in flight.
+			go func() { _, _, _ = p.Lookup(first, name); close(firstDone) }()
+			hanging.Wait()
+
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			done := make(chan lookupResult, 1)
+			go func() { v, ok, err := p.Lookup(ctx, name); done <- lookupResult{v, ok, err} }()
+			select {
+			case got := <-done:
+				if tt.wantErr != nil && !errors.Is(got.err, tt.wantErr) || tt.wantErr == nil && (got.err != nil || got.value != tt.want) {
+					t.Fatalf("got (%q, %v, %v), want (%q, %v)", got.value, got.found, got.err, tt.want, tt.wantErr)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("a lookup sharing another caller's request ignored its own deadline")
+			}
+		})
+	}
+}
+
+type lookupResult struct {
+	value string
+	found bool
+	err   error
+}
+
+func TestFetchTimeout(t *testing.T) {
+	p, _, _ := newProvider(t, newHangingServer(t), awssm.Options{FetchTimeout: 50 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() { _, _, err := p.Lookup(context.Background(), "JWT_SECRET"); done <- err }() // no deadline of its own
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "JWT_SECRET") {
+			t.Fatalf("err = %v, want the fetch timeout", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("FetchTimeout not applied")
+	}
+	if _, err := awssm.New(context.Background(), awssm.Options{FetchTimeout: -1}); err == nil {
+		t.Fatal("negative FetchTimeout accepted")
+	}
+}
+
+func TestCacheHiddenFromReflection(t *testing.T) {
+	srv := newSMServer(t)
+	srv.put("plain", "sk_live_cached-plaintext-1")
+	srv.put("json", `{"F":"sk_live_cached-plaintext-2"}`)
+	p, _, _ := newProvider(t, srv, awssm.Options{})
+	lookup(t, p, "plain")
+	lookup(t, p, "json#F")
+	for _, v := range []string{"sk_live_cached-plaintext-1", "sk_live_cached-plaintext-2"} {
+		if deepwalk.Reachable(p, []byte(v)) {
+			t.Fatalf("cached %s is reachable by reflection", v)
+		}
+	}
+	if !deepwalk.Reachable(p, []byte("plain")) {
+		t.Fatal("the walker does not see the cache at all: the test is broken")
+	}
+}
+
+// newHangingServer is a Secrets Manager that accepts requests and never
+// answers them (until the client gives up or the test ends).
+func newHangingServer(t *testing.T) *smServer {
+	release := make(chan struct{})
+	srv := newSMServer(t)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	t.Cleanup(func() { close(release) }) // runs before the server's Close
+	return srv
+}
+
+// A request whose callers all gave up still completes and fills the cache.
+func TestAbandonedFetchFillsCache(t *testing.T) {
+	release := make(chan struct{})
+	srv := newSMServer(t)
+	srv.put("JWT_SECRET", "jwt-secret-value-0123456789abcdef")
+	serve := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release // slow, but answers
+		serve.ServeHTTP(w, r)
+	})
+	p, _, _ := newProvider(t, srv, awssm.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, _, err := p.Lookup(ctx, "JWT_SECRET"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the caller's deadline", err)
+	}
+	close(release)
+	// Later lookups join the request still in flight, then hit the cache it
+	// filled; none makes a request of its own.
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Stats().Hits == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned request never filled the cache")
+		}
+		if v, ok, err := p.Lookup(context.Background(), "JWT_SECRET"); err != nil || !ok || v != "jwt-secret-value-0123456789abcdef" {
+			t.Fatalf("got (%q, %v, %v)", v, ok, err)
+		}
+	}
+	if n := srv.count("JWT_SECRET"); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
 }

@@ -23,7 +23,9 @@
 // # Caching and failures
 //
 // A fetched secret (or its absence) is cached for [Options.TTL]; concurrent
-// lookups of one secret share one request. The SDK retries throttling and
+// lookups of one secret share one request, bounded by
+// [Options.FetchTimeout], and each returns when its own context is done
+// (with the stale value, if there is one). The SDK retries throttling and
 // server errors with backoff. When a refresh still fails and a value was
 // fetched before, the stale value is served, the failure is logged
 // (secret id and error, never the value) and counted in [Stats], and the
