@@ -56,7 +56,8 @@
 // unhealthy or the checker is draining ([Checker.SetDraining]); the first
 // sends only the status, the second every check. [Checker.Register] mounts
 // the three under a prefix. All of them answer GET and HEAD (headers only),
-// and send Cache-Control: no-store.
+// and send Cache-Control: no-store and Vary: Accept (added to whatever Vary
+// a middleware in front, such as CORS, has already set).
 //
 // The default body is ChainSync's:
 //

@@ -126,11 +126,32 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd["Content-Length"] = b.length
 	hd["Cache-Control"] = c.headers.noStore
 	hd["X-Content-Type-Options"] = c.headers.nosniff
-	hd["Vary"] = c.headers.vary
+	if v := hd["Vary"]; len(v) == 0 {
+		hd["Vary"] = c.headers.vary
+	} else if !varies(v) {
+		// Keep what a middleware in front (CORS: Vary: Origin) set; the
+		// full slice expression keeps its backing array untouched.
+		hd["Vary"] = append(v[:len(v):len(v)], "Accept")
+	}
 	w.WriteHeader(b.status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(b.data)
 	}
+}
+
+// varies reports whether the Vary values already cover Accept (or "*").
+func varies(values []string) bool {
+	for _, v := range values {
+		for v != "" {
+			var tok string
+			tok, v, _ = strings.Cut(v, ",")
+			tok = strings.TrimSpace(tok)
+			if tok == "*" || strings.EqualFold(tok, "Accept") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *Checker) reject(w http.ResponseWriter, r *http.Request) {

@@ -506,3 +506,39 @@ func BenchmarkLive(b *testing.B) {
 	c := benchChecker(b)
 	benchHandler(b, c.LiveHandler(), "")
 }
+
+// TestVaryKeepsOtherValues: a middleware in front (CORS sets Vary: Origin
+// before the handler runs) keeps its Vary value; Accept is added once,
+// and the shared header value is never changed.
+func TestVaryKeepsOtherValues(t *testing.T) {
+	c := newChecker(t, health.Options{}, health.Func("db", ok))
+	tests := []struct {
+		name  string
+		added []string
+		want  []string
+	}{
+		{"none", nil, []string{"Accept"}},
+		{"origin", []string{"Origin"}, []string{"Origin", "Accept"}},
+		{"list with accept", []string{"Origin, accept"}, []string{"Origin, accept"}},
+		{"star", []string{"*"}, []string{"*"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, h := range []http.Handler{c.LiveHandler(), c.ReadyHandler(), c.HealthHandler()} {
+				wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					for _, v := range tt.added {
+						w.Header().Add("Vary", v)
+					}
+					h.ServeHTTP(w, r)
+				})
+				rec := serve(wrapped, "GET", "")
+				if got := rec.Header().Values("Vary"); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+					t.Fatalf("Vary = %q; want %q", got, tt.want)
+				}
+				if got := serve(h, "GET", "").Header().Values("Vary"); len(got) != 1 || got[0] != "Accept" {
+					t.Fatalf("plain Vary after a wrapped request = %q; want [Accept]", got)
+				}
+			}
+		})
+	}
+}
