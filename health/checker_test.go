@@ -562,3 +562,142 @@ func TestStatusString(t *testing.T) {
 		}
 	}
 }
+
+// stuckCheck is a critical check that ignores its context until the
+// returned release func is called (at cleanup at the latest), degraded at
+// its first timeout and unhealthy at the next failure.
+func stuckCheck(t *testing.T) (health.Check, func()) {
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free)
+	return health.Check{Name: "stuck", Critical: true, FailureThreshold: 2, Timeout: time.Millisecond, Interval: 5 * time.Millisecond,
+		Check: func(context.Context) error { <-release; return nil }}, free
+}
+
+// TestListenerDoesNotDelayProbes: a probe that records a change (here the
+// ErrStillRunning that makes a hung check unhealthy) returns while the
+// listener is still busy with it: listeners never run on a probe.
+func TestListenerDoesNotDelayProbes(t *testing.T) {
+	clk := newClock()
+	check, _ := stuckCheck(t)
+	unblock := make(chan struct{})
+	defer close(unblock)
+	degraded, entered := make(chan struct{}, 1), make(chan struct{}, 1)
+	c := newChecker(t, health.Options{Now: clk.Now, OnChange: func(name string, from, to health.Status) {
+		switch {
+		case name == "stuck" && to == health.Degraded:
+			degraded <- struct{}{}
+		case name == "stuck" && to == health.Unhealthy:
+			entered <- struct{}{}
+			<-unblock
+		}
+	}}, check)
+	if res := c.Report(context.Background()).Checks[0]; !errors.Is(res.Err, health.ErrTimeout) || res.Status != health.Degraded {
+		t.Fatalf("first probe = %+v; want degraded with ErrTimeout", res)
+	}
+	<-degraded
+	clk.Add(time.Hour)
+	done := make(chan health.Report, 1)
+	go func() { done <- c.Report(context.Background()) }()
+	select {
+	case rep := <-done:
+		if res := rep.Checks[0]; !errors.Is(res.Err, health.ErrStillRunning) || res.Status != health.Unhealthy {
+			t.Fatalf("second probe = %+v; want unhealthy with ErrStillRunning", res)
+		}
+	case <-time.After(30 * time.Second): // a hang guard, not a time limit
+		t.Fatal("the probe waited for the OnChange listener")
+	}
+	<-entered // the listener does hear the change, on another goroutine
+}
+
+// TestStopFromListener: a listener may call Stop (say, on a fatal status)
+// even when the change was recorded by a background loop.
+func TestStopFromListener(t *testing.T) {
+	check, _ := stuckCheck(t)
+	stopped := make(chan struct{})
+	var c *health.Checker
+	c = newChecker(t, health.Options{OnChange: func(name string, from, to health.Status) {
+		if name == "stuck" && to == health.Unhealthy {
+			c.Stop()
+			close(stopped)
+		}
+	}}, check)
+	c.Start()
+	select {
+	case <-stopped:
+	case <-time.After(30 * time.Second): // a hang guard, not a time limit
+		t.Fatal("Stop called from OnChange did not return")
+	}
+}
+
+// TestOnChangeOverallFollowsChecks: with many checks flapping under
+// concurrent probes, each check's changes chain (from = the previous to)
+// and every overall change agrees with the check changes delivered before
+// it, by the documented rules.
+func TestOnChangeOverallFollowsChecks(t *testing.T) {
+	const n = 6
+	var mu sync.Mutex
+	seen := map[string]health.Status{}
+	critical := map[string]bool{}
+	overall := health.Unknown
+	var bad []string
+	var delivered atomic.Int64
+	var checks []health.Check
+	var calls atomic.Uint64
+	for i := range n {
+		name := fmt.Sprint("dep", i)
+		critical[name] = i%2 == 0
+		checks = append(checks, health.Check{Name: name, Critical: critical[name], Check: func(context.Context) error {
+			if x := calls.Add(1); (x*2654435761)>>7%3 == 0 { // a cheap deterministic shuffle
+				return errors.New("flap")
+			}
+			return nil
+		}})
+	}
+	c := newChecker(t, health.Options{TTL: time.Nanosecond, OnChange: func(name string, from, to health.Status) {
+		mu.Lock()
+		defer mu.Unlock()
+		defer delivered.Add(1)
+		if name != "" {
+			if seen[name] != from {
+				bad = append(bad, fmt.Sprintf("%s: %v->%v after %v", name, from, to, seen[name]))
+			}
+			seen[name] = to
+			return
+		}
+		if from != overall {
+			bad = append(bad, fmt.Sprintf("overall %v->%v after %v", from, to, overall))
+		}
+		overall = to
+		want := health.Healthy
+		for name := range critical {
+			s, ok := seen[name]
+			switch {
+			case ok && s == health.Unhealthy && critical[name]:
+				want = health.Unhealthy
+			case !ok && want != health.Unhealthy:
+				want = health.Unknown
+			case (s == health.Degraded || s == health.Unhealthy) && want == health.Healthy:
+				want = health.Degraded
+			}
+		}
+		if to != want {
+			bad = append(bad, fmt.Sprintf("overall ->%v with checks %v; want %v", to, seen, want))
+		}
+	}}, checks...)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				c.Report(context.Background())
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if delivered.Load() == 0 || len(bad) > 0 {
+		t.Fatalf("%d changes delivered; inconsistencies: %q", delivered.Load(), bad)
+	}
+}
