@@ -208,6 +208,19 @@ func TestAcceptNegotiation(t *testing.T) {
 		{"*/*", health.FormatHealthJSON, "application/health+json"},
 		{"text/html,application/xhtml+xml,*/*;q=0.8", health.FormatChainSync, "application/json"},
 		{",,;;,=;q=,application/health+json;q=0.001", health.FormatChainSync, "application/health+json"},
+		// RFC 9110 12.5.1: the most specific range that matches a type
+		// gives its q.
+		{"application/*, application/health+json;q=0.5", health.FormatHealthJSON, "application/json"},
+		{"application/*;q=0.2, application/json;q=0.1", health.FormatChainSync, "application/health+json"},
+		{"application/json;q=0, */*", health.FormatChainSync, "application/health+json"},
+		{"application/health+json;q=0, */*", health.FormatHealthJSON, "application/json"},
+		{"*/*;q=0.1, application/health+json", health.FormatChainSync, "application/health+json"},
+		{"application/*;q=0, application/health+json", health.FormatChainSync, "application/health+json"},
+		{"APPLICATION/*", health.FormatHealthJSON, "application/health+json"},
+		{"application/json;q=0", health.FormatHealthJSON, "application/health+json"},
+		{"application/json;q=0", health.FormatChainSync, "application/health+json"},
+		{"application/json;q=0, application/health+json;q=0", health.FormatChainSync, "application/json"},
+		{"text/*, application/health+json;q=0.5", health.FormatChainSync, "application/health+json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {
