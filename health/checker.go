@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,7 +47,9 @@ var (
 // Check is one named dependency check.
 type Check struct {
 	// Name identifies the check in reports ("postgres", "redis",
-	// "payments"). Required and unique within a [Checker].
+	// "payments"). Required, unique within a [Checker], and without a
+	// colon (draft-inadarei-api-health-check forbids one in the component
+	// name of its "name:responseTime" keys).
 	Name string
 	// Check reports the dependency's health: nil when healthy. It must
 	// honour ctx, which carries the timeout; one that does not is still
@@ -193,8 +196,8 @@ type Checker struct {
 }
 
 // New returns a Checker running checks. It fails with an error wrapping
-// [ErrConfig] when a check has no name, a duplicate name or no function, or
-// a duration or threshold is negative.
+// [ErrConfig] when a check has no name, a duplicate name, a name with a
+// colon or no function, or a duration or threshold is negative.
 func New(opts Options, checks ...Check) (*Checker, error) {
 	if opts.Timeout < 0 || opts.Deadline < 0 || opts.TTL < 0 {
 		return nil, fmt.Errorf("%w: negative Timeout, Deadline or TTL", ErrConfig)
@@ -227,6 +230,8 @@ func New(opts Options, checks ...Check) (*Checker, error) {
 			return nil, fmt.Errorf("%w: check %d has no Name", ErrConfig, i)
 		case seen[ch.Name]:
 			return nil, fmt.Errorf("%w: two checks named %q", ErrConfig, ch.Name)
+		case strings.Contains(ch.Name, ":"):
+			return nil, fmt.Errorf("%w: check name %q contains a colon (application/health+json keys are name:responseTime)", ErrConfig, ch.Name)
 		case ch.Check == nil:
 			return nil, fmt.Errorf("%w: check %q has no Check function", ErrConfig, ch.Name)
 		case ch.Timeout < 0 || ch.Interval < 0 || ch.Slow < 0 || ch.FailureThreshold < 0:

@@ -62,6 +62,7 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 	}{
 		{"no name", health.Options{}, []health.Check{{Check: ok}}},
 		{"duplicate name", health.Options{}, []health.Check{{Name: "db", Check: ok}, {Name: "db", Check: ok}}},
+		{"colon in name", health.Options{}, []health.Check{{Name: "db:primary", Check: ok}}},
 		{"no function", health.Options{}, []health.Check{{Name: "db"}}},
 		{"nil SQL db", health.Options{}, []health.Check{{Name: "db", Check: health.SQL(nil)}}},
 		{"empty SQL query", health.Options{}, []health.Check{{Name: "db", Check: health.SQLQuery(nil, "")}}},

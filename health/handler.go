@@ -64,8 +64,8 @@ func (c *Checker) LiveHandler() http.Handler { return handler{c, kindLive} }
 
 // ReadyHandler answers readiness probes: 200 when the overall status is
 // healthy or degraded, 503 when it is unhealthy or the Checker is
-// draining, with only the overall status in the body
-// ({"status":"healthy","timestamp":...}). The timestamp is when the
+// draining (then at once, without running any check), with only the
+// overall status in the body ({"status":"healthy","timestamp":...}). The timestamp is when the
 // results were assembled: a cached answer keeps the time of its results.
 // A cached answer is sent without allocating.
 func (c *Checker) ReadyHandler() http.Handler { return handler{c, kindReady} }
@@ -110,6 +110,9 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case h.kind == kindLive:
 		b = c.liveBody(f)
+	case h.kind == kindReady && c.draining.Load():
+		// 503 whatever the checks say: no need to run them.
+		b = c.encode(&snapshot{report: Report{Time: c.now()}}, kindReady, f, true)
 	case c.draining.Load():
 		s := c.snapshot(r.Context())
 		b = c.encode(s, h.kind, f, true)

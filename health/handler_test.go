@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -553,5 +554,25 @@ func TestVaryKeepsOtherValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDrainingReadyRunsNoCheck: while draining, readiness answers 503 at
+// once without touching a dependency (which may be shutting down too);
+// the detailed health still runs the checks.
+func TestDrainingReadyRunsNoCheck(t *testing.T) {
+	var runs atomic.Int32
+	c := newChecker(t, health.Options{TTL: time.Nanosecond}, health.Func("db", func(context.Context) error { runs.Add(1); return nil }))
+	c.SetDraining(true)
+	for _, accept := range []string{"application/json", "application/health+json"} {
+		if rec := serve(c.ReadyHandler(), "GET", accept); rec.Code != 503 || !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("ready while draining = %d %s", rec.Code, rec.Body)
+		}
+	}
+	if n := runs.Load(); n != 0 {
+		t.Fatalf("readiness while draining ran the check %d times; want 0", n)
+	}
+	if rec := serve(c.HealthHandler(), "GET", ""); rec.Code != 503 || runs.Load() != 1 {
+		t.Fatalf("health while draining = %d after %d runs; want 503 after 1", rec.Code, runs.Load())
 	}
 }
