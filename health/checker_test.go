@@ -702,3 +702,102 @@ func TestOnChangeOverallFollowsChecks(t *testing.T) {
 		t.Fatalf("%d changes delivered; inconsistencies: %q", delivered.Load(), bad)
 	}
 }
+
+// TestProbesShareTheRunAtExpiry: when a cached result expires under a
+// storm of probes, the check runs once more, not once per probe.
+func TestProbesShareTheRunAtExpiry(t *testing.T) {
+	var runs atomic.Int32
+	gate := make(chan struct{})
+	clk := newClock()
+	c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, Timeout: time.Minute,
+		Check: func(context.Context) error {
+			if runs.Add(1) > 1 {
+				<-gate
+			}
+			return nil
+		}})
+	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
+		t.Fatalf("first report = %+v", rep)
+	}
+	clk.Add(time.Second) // the cached result has just expired
+	const probes = 200
+	var wg sync.WaitGroup
+	var healthy atomic.Int32
+	for range probes {
+		wg.Go(func() {
+			if c.Report(context.Background()).Status == health.Healthy {
+				healthy.Add(1)
+			}
+		})
+	}
+	for runs.Load() < 2 {
+		runtime.Gosched()
+	}
+	close(gate)
+	wg.Wait()
+	if n := runs.Load(); n != 2 || healthy.Load() != probes {
+		t.Fatalf("%d probes at expiry: %d runs, %d healthy; want 2 runs (the first and one shared), all healthy", probes, n, healthy.Load())
+	}
+}
+
+// TestCancelledProbeLeavesNoGoroutine: a probe whose request context ends
+// while the check runs returns ErrDeadline at once; the run goes on, its
+// result is cached for the next probe, and nothing is left behind.
+func TestCancelledProbeLeavesNoGoroutine(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	var runs atomic.Int32
+	clk := newClock()
+	c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, Timeout: time.Minute,
+		Check: func(ctx context.Context) error {
+			runs.Add(1)
+			close(started)
+			<-release
+			return nil
+		}})
+	base := settledGoroutines()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-started; cancel() }()
+	if res := c.Report(ctx).Checks[0]; !errors.Is(res.Err, health.ErrDeadline) {
+		t.Fatalf("cancelled probe = %+v; want ErrDeadline", res)
+	}
+	close(release)
+	var rep health.Report
+	for range 3000 {
+		if rep = c.Report(context.Background()); rep.Status == health.Healthy {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if rep.Status != health.Healthy || runs.Load() != 1 {
+		t.Fatalf("after the run = %+v, %d runs; want healthy from the one run", rep, runs.Load())
+	}
+	if n := waitGoroutines(t, base); n > base {
+		t.Fatalf("%d goroutines after the run; want %d", n, base)
+	}
+}
+
+// TestStopEndsBackgroundGoroutines: Stop leaves no goroutine of the
+// background loops behind, and Start after Stop works again.
+func TestStopEndsBackgroundGoroutines(t *testing.T) {
+	var checks []health.Check
+	var runs atomic.Int32
+	for i := range 5 {
+		checks = append(checks, health.Check{Name: fmt.Sprint("dep", i), Interval: time.Millisecond,
+			Check: func(context.Context) error { runs.Add(1); return nil }})
+	}
+	c := newChecker(t, health.Options{}, checks...)
+	base := settledGoroutines()
+	for round := range 2 {
+		c.Start()
+		if rep := c.Report(context.Background()); rep.Status != health.Healthy {
+			t.Fatalf("round %d: report = %+v", round, rep)
+		}
+		for before := runs.Load(); runs.Load() < before+10; {
+			runtime.Gosched()
+		}
+		c.Stop()
+		if n := waitGoroutines(t, base); n > base {
+			t.Fatalf("round %d: %d goroutines after Stop; want %d", round, n, base)
+		}
+	}
+}
