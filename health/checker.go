@@ -36,6 +36,7 @@ var (
 	// ErrDeadline is the error of a check whose result did not arrive
 	// within the probe's deadline ([Options.Deadline] or the request's
 	// context); its run goes on and its result is cached for later probes.
+	// It counts like one more failure for [Check.FailureThreshold].
 	ErrDeadline = errors.New("health: no result within the probe deadline")
 	// ErrMethodNotAllowed is passed to [Options.ErrorHandler] for a request
 	// that is neither GET nor HEAD.
@@ -70,8 +71,11 @@ type Check struct {
 	// degraded. Default 0: latency never degrades a success.
 	Slow time.Duration
 	// FailureThreshold is how many consecutive failures make the check
-	// unhealthy; fewer report it degraded, to ride out a single blip.
-	// Default 1: the first failure is unhealthy.
+	// unhealthy; fewer report it degraded, to ride out a single blip. It
+	// applies once the check has succeeded: before that every failure is
+	// unhealthy, so an instance is not ready until its dependencies have
+	// answered. A result missing the probe deadline counts as one more
+	// failure. Default 1: the first failure is unhealthy.
 	FailureThreshold int
 }
 
@@ -359,8 +363,8 @@ func (c *Checker) snapshot(ctx context.Context) *snapshot {
 				results[i] = r.latest()
 			case <-ctx.Done():
 				complete = false
-				results[i] = Result{Name: r.check.Name, Critical: r.check.Critical, Status: Unhealthy,
-					Err: ErrDeadline, Duration: c.now().Sub(now), Time: c.now()}
+				t := c.now()
+				results[i] = r.missed(t, t.Sub(now))
 			}
 		}
 		cancel()
@@ -429,6 +433,7 @@ type runner struct {
 	has      bool
 	last     Result
 	fails    int
+	ok       bool          // a run has succeeded: FailureThreshold applies
 	cycle    chan struct{} // open while a run's result is awaited
 	running  bool          // the check function has not returned yet
 	runStart time.Time
@@ -527,14 +532,12 @@ func (r *runner) recordLocked(now time.Time, d time.Duration, err error) {
 	if err != nil {
 		r.fails++
 	} else {
-		r.fails = 0
+		r.fails, r.ok = 0, true
 	}
 	res := Result{Name: r.check.Name, Critical: r.check.Critical, Err: err, Duration: d, Time: now, Failures: r.fails}
 	switch {
-	case err != nil && r.fails >= r.check.FailureThreshold:
-		res.Status = Unhealthy
 	case err != nil:
-		res.Status = Degraded
+		res.Status = r.failureStatusLocked(r.fails)
 	case r.check.Slow > 0 && d > r.check.Slow:
 		res.Status = Degraded
 	default:
@@ -549,6 +552,26 @@ func (r *runner) recordLocked(now time.Time, d time.Duration, err error) {
 	if from != res.Status {
 		r.c.changed(r, change{name: r.check.Name, from: from, to: res.Status, err: err})
 	}
+}
+
+// failureStatusLocked is the status of a failure that makes fails
+// consecutive ones: unhealthy from FailureThreshold on, and before the
+// check has ever succeeded (an instance whose database never answered is
+// not ready); degraded otherwise. r.mu is held.
+func (r *runner) failureStatusLocked(fails int) Status {
+	if !r.ok || fails >= r.check.FailureThreshold {
+		return Unhealthy
+	}
+	return Degraded
+}
+
+// missed is the result of a check whose run did not report within a
+// probe's deadline: counted like one more failure, without being recorded.
+func (r *runner) missed(now time.Time, d time.Duration) Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Result{Name: r.check.Name, Critical: r.check.Critical, Status: r.failureStatusLocked(r.fails + 1),
+		Err: ErrDeadline, Duration: d, Time: now, Failures: r.fails + 1}
 }
 
 // loop waits for the run of wait, then runs the check at its interval

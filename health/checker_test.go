@@ -371,8 +371,10 @@ func TestStatusRules(t *testing.T) {
 			[]health.Status{health.Unhealthy, health.Healthy}},
 		{"non-critical fails", []health.Check{{Name: "a", Check: ok, Critical: true}, {Name: "b", Check: failing}}, health.Degraded,
 			[]health.Status{health.Healthy, health.Unhealthy}},
-		{"critical below its failure threshold", []health.Check{{Name: "a", Check: failing, Critical: true, FailureThreshold: 3}}, health.Degraded,
-			[]health.Status{health.Degraded}},
+		// Until its first success the threshold does not apply: an
+		// instance whose database never answered is not ready.
+		{"critical failing from the start, threshold 3", []health.Check{{Name: "a", Check: failing, Critical: true, FailureThreshold: 3}}, health.Unhealthy,
+			[]health.Status{health.Unhealthy}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -404,39 +406,81 @@ func TestSlowIsDegraded(t *testing.T) {
 	}
 }
 
-// TestFailureThreshold: with FailureThreshold 3 a critical check is
-// degraded on the first two failures, unhealthy on the third, healthy
-// again (and the count reset) after one success.
+// TestFailureThreshold: with FailureThreshold 3 a critical check that has
+// succeeded is degraded on the first two failures, unhealthy on the third,
+// healthy again (and the count reset) after one success. Before its first
+// success every failure is unhealthy.
 func TestFailureThreshold(t *testing.T) {
-	clk := newClock()
-	var fail atomic.Bool
-	c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, FailureThreshold: 3,
-		Check: func(context.Context) error {
-			if fail.Load() {
-				return errors.New("down")
-			}
-			return nil
-		}})
-	steps := []struct {
+	type step struct {
 		fail     bool
 		want     health.Status
 		failures int
-	}{
-		{false, health.Healthy, 0},
-		{true, health.Degraded, 1},
-		{true, health.Degraded, 2},
-		{true, health.Unhealthy, 3},
-		{true, health.Unhealthy, 4},
-		{false, health.Healthy, 0},
-		{true, health.Degraded, 1},
 	}
-	for i, s := range steps {
-		fail.Store(s.fail)
-		rep := c.Report(context.Background())
-		if res := rep.Checks[0]; rep.Status != s.want || res.Failures != s.failures {
-			t.Fatalf("step %d: %v with %d failures; want %v with %d", i, rep.Status, res.Failures, s.want, s.failures)
-		}
-		clk.Add(time.Second)
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"after a success", []step{
+			{false, health.Healthy, 0},
+			{true, health.Degraded, 1},
+			{true, health.Degraded, 2},
+			{true, health.Unhealthy, 3},
+			{true, health.Unhealthy, 4},
+			{false, health.Healthy, 0},
+			{true, health.Degraded, 1},
+		}},
+		{"failing from the start", []step{
+			{true, health.Unhealthy, 1},
+			{true, health.Unhealthy, 2},
+			{false, health.Healthy, 0},
+			{true, health.Degraded, 1},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock()
+			var fail atomic.Bool
+			c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, FailureThreshold: 3,
+				Check: func(context.Context) error {
+					if fail.Load() {
+						return errors.New("down")
+					}
+					return nil
+				}})
+			for i, s := range tt.steps {
+				fail.Store(s.fail)
+				rep := c.Report(context.Background())
+				if res := rep.Checks[0]; rep.Status != s.want || res.Failures != s.failures {
+					t.Fatalf("step %d: %v with %d failures; want %v with %d", i, rep.Status, res.Failures, s.want, s.failures)
+				}
+				clk.Add(time.Second)
+			}
+		})
+	}
+}
+
+// TestDeadlineRespectsFailureThreshold: a result that misses the probe
+// deadline counts like one more failure: a check that has succeeded and
+// may fail 3 times is degraded, not unhealthy.
+func TestDeadlineRespectsFailureThreshold(t *testing.T) {
+	clk := newClock()
+	block := make(chan struct{})
+	defer close(block)
+	var runs atomic.Int32
+	c := newChecker(t, health.Options{Now: clk.Now, Deadline: 10 * time.Millisecond}, health.Check{Name: "db", Critical: true,
+		FailureThreshold: 3, Timeout: time.Minute, Check: func(context.Context) error {
+			if runs.Add(1) > 1 {
+				<-block
+			}
+			return nil
+		}})
+	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
+		t.Fatalf("first report = %+v", rep)
+	}
+	clk.Add(time.Second)
+	rep := c.Report(context.Background())
+	if res := rep.Checks[0]; !errors.Is(res.Err, health.ErrDeadline) || res.Status != health.Degraded || rep.Status != health.Degraded {
+		t.Fatalf("report past the deadline = %+v; want degraded with ErrDeadline", rep)
 	}
 }
 
@@ -564,16 +608,22 @@ func TestStatusString(t *testing.T) {
 	}
 }
 
-// stuckCheck is a critical check that ignores its context until the
-// returned release func is called (at cleanup at the latest), degraded at
-// its first timeout and unhealthy at the next failure.
+// stuckCheck is a critical check that succeeds once, then ignores its
+// context until the returned release func is called (at cleanup at the
+// latest): degraded at its first timeout, unhealthy at the next failure.
 func stuckCheck(t *testing.T) (health.Check, func()) {
 	release := make(chan struct{})
 	var once sync.Once
 	free := func() { once.Do(func() { close(release) }) }
 	t.Cleanup(free)
+	var runs atomic.Int32
 	return health.Check{Name: "stuck", Critical: true, FailureThreshold: 2, Timeout: time.Millisecond, Interval: 5 * time.Millisecond,
-		Check: func(context.Context) error { <-release; return nil }}, free
+		Check: func(context.Context) error {
+			if runs.Add(1) > 1 {
+				<-release
+			}
+			return nil
+		}}, free
 }
 
 // TestListenerDoesNotDelayProbes: a probe that records a change (here the
@@ -594,8 +644,12 @@ func TestListenerDoesNotDelayProbes(t *testing.T) {
 			<-unblock
 		}
 	}}, check)
+	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
+		t.Fatalf("first probe = %+v; want healthy", rep)
+	}
+	clk.Add(time.Hour)
 	if res := c.Report(context.Background()).Checks[0]; !errors.Is(res.Err, health.ErrTimeout) || res.Status != health.Degraded {
-		t.Fatalf("first probe = %+v; want degraded with ErrTimeout", res)
+		t.Fatalf("second probe = %+v; want degraded with ErrTimeout", res)
 	}
 	<-degraded
 	clk.Add(time.Hour)
@@ -604,7 +658,7 @@ func TestListenerDoesNotDelayProbes(t *testing.T) {
 	select {
 	case rep := <-done:
 		if res := rep.Checks[0]; !errors.Is(res.Err, health.ErrStillRunning) || res.Status != health.Unhealthy {
-			t.Fatalf("second probe = %+v; want unhealthy with ErrStillRunning", res)
+			t.Fatalf("third probe = %+v; want unhealthy with ErrStillRunning", res)
 		}
 	case <-time.After(30 * time.Second): // a hang guard, not a time limit
 		t.Fatal("the probe waited for the OnChange listener")

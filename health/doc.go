@@ -32,8 +32,8 @@
 // # Status
 //
 // Each check result is [Healthy], [Degraded] (a success slower than
-// [Check.Slow], or a failure not yet repeated [Check.FailureThreshold]
-// times) or [Unhealthy]. The overall status is unhealthy when a critical
+// [Check.Slow], or a failure of a check that has worked before, not yet
+// repeated [Check.FailureThreshold] times) or [Unhealthy]. The overall status is unhealthy when a critical
 // check is unhealthy, degraded when any check is degraded or a non-critical
 // check is unhealthy, healthy otherwise. [Options.OnChange] hears every
 // change, of each check and of the overall status.
