@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -284,4 +285,36 @@ func TestHTTPRejectsMisconfiguration(t *testing.T) {
 		}()
 		health.MustHTTP("", health.HTTPOptions{})
 	})
+}
+
+// TestHTTPReusesConnection: the check reads and closes each response body,
+// so consecutive checks share one keep-alive connection, for 2xx and for
+// failing statuses alike.
+func TestHTTPReusesConnection(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/down" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_, _ = w.Write([]byte(strings.Repeat(`{"status":"fine"}`, 500)))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	for _, path := range []string{"/ok", "/down"} {
+		t.Run(path, func(t *testing.T) {
+			conns.Store(0)
+			fn := health.MustHTTP(srv.URL+path, health.HTTPOptions{Client: &http.Client{Transport: &http.Transport{}}})
+			for range 5 {
+				_ = fn(context.Background())
+			}
+			if n := conns.Load(); n != 1 {
+				t.Fatalf("5 checks opened %d connections; want 1 (bodies drained and closed)", n)
+			}
+		})
+	}
 }
