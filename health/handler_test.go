@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -409,6 +410,15 @@ func FuzzAccept(f *testing.F) {
 		ct := rec.Header().Get("Content-Type")
 		if rec.Code != 200 || (ct != "application/json" && ct != "application/health+json") || !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("Accept %q: %d %q %q", accept, rec.Code, ct, rec.Body)
+		}
+		// The order of the ranges does not matter.
+		parts := strings.Split(accept, ",")
+		slices.Reverse(parts)
+		req.Header["Accept"] = []string{strings.Join(parts, ",")}
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Content-Type"); got != ct {
+			t.Fatalf("Accept %q gives %q, reversed %q gives %q", accept, ct, req.Header["Accept"][0], got)
 		}
 	})
 }
