@@ -2,6 +2,7 @@ package health_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,6 +67,8 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 		{"no function", health.Options{}, []health.Check{{Name: "db"}}},
 		{"nil SQL db", health.Options{}, []health.Check{{Name: "db", Check: health.SQL(nil)}}},
 		{"empty SQL query", health.Options{}, []health.Check{{Name: "db", Check: health.SQLQuery(nil, "")}}},
+		{"typed nil SQL db", health.Options{}, []health.Check{{Name: "db", Check: health.SQL((*sql.DB)(nil))}}},
+		{"typed nil SQL query db", health.Options{}, []health.Check{{Name: "db", Check: health.SQLQuery((*sql.DB)(nil), "SELECT 1")}}},
 		{"negative check timeout", health.Options{}, []health.Check{{Name: "db", Check: ok, Timeout: -1}}},
 		{"negative interval", health.Options{}, []health.Check{{Name: "db", Check: ok, Interval: -1}}},
 		{"negative slow", health.Options{}, []health.Check{{Name: "db", Check: ok, Slow: -1}}},
