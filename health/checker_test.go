@@ -566,7 +566,7 @@ func TestOnChange(t *testing.T) {
 		c.Report(context.Background())
 		clk.Add(time.Second)
 	}
-	// The listener may still be running on the goroutine of the last run.
+	// Changes are delivered on a goroutine of the Checker: wait for them.
 	for range 500 {
 		mu.Lock()
 		n := len(got)
