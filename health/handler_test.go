@@ -260,14 +260,16 @@ func TestHEAD(t *testing.T) {
 		handler http.Handler
 		code    int
 	}{{"live", c.LiveHandler(), 200}, {"ready", c.ReadyHandler(), 503}, {"health", c.HealthHandler(), 503}} {
-		t.Run(tt.name, func(t *testing.T) {
-			get := serve(tt.handler, "GET", "")
-			head := serve(tt.handler, "HEAD", "")
-			if head.Code != tt.code || head.Body.Len() != 0 || head.Header().Get("Content-Length") != get.Header().Get("Content-Length") ||
-				head.Header().Get("Content-Length") == "" || head.Header().Get("Content-Type") != "application/json" {
-				t.Fatalf("HEAD = %d %v %q; want %d, GET's headers, no body", head.Code, head.Header(), head.Body, tt.code)
-			}
-		})
+		for _, accept := range []string{"application/json", "application/health+json"} {
+			t.Run(tt.name+" "+accept, func(t *testing.T) {
+				get := serve(tt.handler, "GET", accept)
+				head := serve(tt.handler, "HEAD", accept)
+				if head.Code != tt.code || head.Body.Len() != 0 || head.Header().Get("Content-Length") != get.Header().Get("Content-Length") ||
+					head.Header().Get("Content-Length") == "" || head.Header().Get("Content-Type") != accept {
+					t.Fatalf("HEAD = %d %v %q; want %d, GET's headers, no body", head.Code, head.Header(), head.Body, tt.code)
+				}
+			})
+		}
 	}
 }
 
