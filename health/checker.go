@@ -54,7 +54,7 @@ type Check struct {
 	Name string
 	// Check reports the dependency's health: nil when healthy. It must
 	// honour ctx, which carries the timeout; one that does not is still
-	// reported unhealthy on time, but its goroutine lingers until it
+	// reported failed on time, but its goroutine lingers until it
 	// returns (and no other run of it starts meanwhile). Required.
 	Check func(ctx context.Context) error
 	// Critical makes the overall status unhealthy (readiness 503) while
@@ -64,8 +64,9 @@ type Check struct {
 	// Timeout bounds one run. Default [Options.Timeout] (800 ms).
 	Timeout time.Duration
 	// Interval is how long a result stays fresh, and how often the check
-	// runs in the background after [Checker.Start]. Default [Options.TTL]
-	// (1 s).
+	// runs in the background after [Checker.Start] (a run never overlaps
+	// the previous one: a tick while it is in flight is skipped). Default
+	// [Options.TTL] (1 s).
 	Interval time.Duration
 	// Slow, when positive, reports a successful run that took longer as
 	// degraded. Default 0: latency never degrades a success.

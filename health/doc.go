@@ -23,11 +23,12 @@
 //
 // A probe runs every stale check at once and waits for all of them, at most
 // [Options.Deadline] (default 900 ms) in total. A check that does not return
-// within its timeout is reported unhealthy with [ErrTimeout]. A check that
+// within its timeout is reported failed with [ErrTimeout]. A check that
 // ignores its context cannot be stopped, so at most one run of each check is
 // ever in flight: while a timed-out run is still stuck, later probes report
 // [ErrStillRunning] at once instead of starting another goroutine. A check
-// that panics is recovered and reported unhealthy with [ErrPanic].
+// that panics is recovered and reported failed with [ErrPanic] (a failure is
+// unhealthy, or degraded under [Check.FailureThreshold]).
 //
 // # Status
 //
