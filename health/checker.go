@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,7 @@ var (
 	// ErrDeadline is the error of a check whose result did not arrive
 	// within the probe's deadline ([Options.Deadline] or the request's
 	// context); its run goes on and its result is cached for later probes.
+	// It counts like one more failure for [Check.FailureThreshold].
 	ErrDeadline = errors.New("health: no result within the probe deadline")
 	// ErrMethodNotAllowed is passed to [Options.ErrorHandler] for a request
 	// that is neither GET nor HEAD.
@@ -46,11 +48,13 @@ var (
 // Check is one named dependency check.
 type Check struct {
 	// Name identifies the check in reports ("postgres", "redis",
-	// "payments"). Required and unique within a [Checker].
+	// "payments"). Required, unique within a [Checker], and without a
+	// colon (draft-inadarei-api-health-check forbids one in the component
+	// name of its "name:responseTime" keys).
 	Name string
 	// Check reports the dependency's health: nil when healthy. It must
 	// honour ctx, which carries the timeout; one that does not is still
-	// reported unhealthy on time, but its goroutine lingers until it
+	// reported failed on time, but its goroutine lingers until it
 	// returns (and no other run of it starts meanwhile). Required.
 	Check func(ctx context.Context) error
 	// Critical makes the overall status unhealthy (readiness 503) while
@@ -60,15 +64,19 @@ type Check struct {
 	// Timeout bounds one run. Default [Options.Timeout] (800 ms).
 	Timeout time.Duration
 	// Interval is how long a result stays fresh, and how often the check
-	// runs in the background after [Checker.Start]. Default [Options.TTL]
-	// (1 s).
+	// runs in the background after [Checker.Start] (a run never overlaps
+	// the previous one: a tick while it is in flight is skipped). Default
+	// [Options.TTL] (1 s).
 	Interval time.Duration
 	// Slow, when positive, reports a successful run that took longer as
 	// degraded. Default 0: latency never degrades a success.
 	Slow time.Duration
 	// FailureThreshold is how many consecutive failures make the check
-	// unhealthy; fewer report it degraded, to ride out a single blip.
-	// Default 1: the first failure is unhealthy.
+	// unhealthy; fewer report it degraded, to ride out a single blip. It
+	// applies once the check has succeeded: before that every failure is
+	// unhealthy, so an instance is not ready until its dependencies have
+	// answered. A result missing the probe deadline counts as one more
+	// failure. Default 1: the first failure is unhealthy.
 	FailureThreshold int
 }
 
@@ -152,9 +160,11 @@ type Options struct {
 	ServiceID, Version, ReleaseID, Description string
 	// OnChange is called on every status change of a check (with its name)
 	// and of the overall status (with name ""), including the first result
-	// (from [Unknown]). Calls are made one at a time, in order, from the
-	// goroutine that recorded the change, with no lock held; it should
-	// return quickly. Default nil.
+	// (from [Unknown]). Calls are made one at a time, in the order the
+	// changes were recorded, on a goroutine of the Checker (never on a
+	// probe's), with no lock held, so a slow listener delays later calls,
+	// never a probe, and it may call [Checker.Stop]. A change of a check is
+	// delivered before the overall change it causes. Default nil.
 	OnChange func(name string, from, to Status)
 	// ErrorHandler answers requests the handlers reject (a method other
 	// than GET or HEAD, with [ErrMethodNotAllowed]). Default: a 405
@@ -181,8 +191,7 @@ type Checker struct {
 	gen  atomic.Uint64 // incremented by every recorded result
 	snap atomic.Pointer[snapshot]
 
-	events  notifier
-	overall Status // guarded by events.mu
+	events notifier
 
 	bgMu    sync.Mutex
 	bg      atomic.Bool
@@ -192,8 +201,8 @@ type Checker struct {
 }
 
 // New returns a Checker running checks. It fails with an error wrapping
-// [ErrConfig] when a check has no name, a duplicate name or no function, or
-// a duration or threshold is negative.
+// [ErrConfig] when a check has no name, a duplicate name, a name with a
+// colon or no function, or a duration or threshold is negative.
 func New(opts Options, checks ...Check) (*Checker, error) {
 	if opts.Timeout < 0 || opts.Deadline < 0 || opts.TTL < 0 {
 		return nil, fmt.Errorf("%w: negative Timeout, Deadline or TTL", ErrConfig)
@@ -226,6 +235,8 @@ func New(opts Options, checks ...Check) (*Checker, error) {
 			return nil, fmt.Errorf("%w: check %d has no Name", ErrConfig, i)
 		case seen[ch.Name]:
 			return nil, fmt.Errorf("%w: two checks named %q", ErrConfig, ch.Name)
+		case strings.Contains(ch.Name, ":"):
+			return nil, fmt.Errorf("%w: check name %q contains a colon (application/health+json keys are name:responseTime)", ErrConfig, ch.Name)
 		case ch.Check == nil:
 			return nil, fmt.Errorf("%w: check %q has no Check function", ErrConfig, ch.Name)
 		case ch.Timeout < 0 || ch.Interval < 0 || ch.Slow < 0 || ch.FailureThreshold < 0:
@@ -353,8 +364,8 @@ func (c *Checker) snapshot(ctx context.Context) *snapshot {
 				results[i] = r.latest()
 			case <-ctx.Done():
 				complete = false
-				results[i] = Result{Name: r.check.Name, Critical: r.check.Critical, Status: Unhealthy,
-					Err: ErrDeadline, Duration: c.now().Sub(now), Time: c.now()}
+				t := c.now()
+				results[i] = r.missed(t, t.Sub(now))
 			}
 		}
 		cancel()
@@ -380,16 +391,38 @@ func (c *Checker) snapshot(ctx context.Context) *snapshot {
 func overall(results []Result) Status {
 	st := Healthy
 	for _, r := range results {
-		switch {
-		case r.Status == Unhealthy && r.Critical:
-			return Unhealthy
-		case r.Status == Unknown && st < Unhealthy:
-			st = Unknown
-		case (r.Status == Degraded || r.Status == Unhealthy) && st == Healthy:
-			st = Degraded
-		}
+		st = worse(st, effect(r.Status, r.Critical))
 	}
 	return st
+}
+
+// effect is what a check's status does to the overall status: a
+// non-critical check's failure only degrades it.
+func effect(s Status, critical bool) Status {
+	if s == Unhealthy && !critical {
+		return Degraded
+	}
+	return s
+}
+
+// worse returns the status that prevails in the overall status: unhealthy
+// over unknown (a check with no result yet) over degraded over healthy.
+func worse(a, b Status) Status {
+	rank := func(s Status) int {
+		switch s {
+		case Healthy:
+			return 0
+		case Degraded:
+			return 1
+		case Unknown:
+			return 2
+		}
+		return 3
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
 }
 
 // runner holds the state of one check.
@@ -401,10 +434,11 @@ type runner struct {
 	has      bool
 	last     Result
 	fails    int
+	ok       bool          // a run has succeeded: FailureThreshold applies
 	cycle    chan struct{} // open while a run's result is awaited
 	running  bool          // the check function has not returned yet
 	runStart time.Time
-	status   atomic.Uint32 // last.Status, read without mu by overall updates
+	status   atomic.Uint32 // last.Status; written under c.events.mu
 }
 
 // poll returns the runner's fresh result, or a channel closed when the run
@@ -423,10 +457,9 @@ func (r *runner) poll(now time.Time, force bool) (Result, chan struct{}) {
 		return Result{}, wait
 	}
 	if r.running {
-		changed := r.recordLocked(now, now.Sub(r.runStart), ErrStillRunning)
+		r.recordLocked(now, now.Sub(r.runStart), ErrStillRunning)
 		res := r.last
 		r.mu.Unlock()
-		r.c.afterRecord(changed)
 		return res, nil
 	}
 	wait := make(chan struct{})
@@ -488,27 +521,24 @@ func (r *runner) finish(wait chan struct{}, d time.Duration, err error, returned
 		r.mu.Unlock()
 		return
 	}
-	changed := r.recordLocked(r.c.now(), d, err)
+	r.recordLocked(r.c.now(), d, err)
 	r.cycle = nil
 	close(wait)
 	r.mu.Unlock()
-	r.c.afterRecord(changed)
 }
 
-// recordLocked stores a result and queues a change event; it reports
-// whether the status changed. r.mu is held.
-func (r *runner) recordLocked(now time.Time, d time.Duration, err error) bool {
+// recordLocked stores a result and, when its status changed, queues the
+// change. r.mu is held.
+func (r *runner) recordLocked(now time.Time, d time.Duration, err error) {
 	if err != nil {
 		r.fails++
 	} else {
-		r.fails = 0
+		r.fails, r.ok = 0, true
 	}
 	res := Result{Name: r.check.Name, Critical: r.check.Critical, Err: err, Duration: d, Time: now, Failures: r.fails}
 	switch {
-	case err != nil && r.fails >= r.check.FailureThreshold:
-		res.Status = Unhealthy
 	case err != nil:
-		res.Status = Degraded
+		res.Status = r.failureStatusLocked(r.fails)
 	case r.check.Slow > 0 && d > r.check.Slow:
 		res.Status = Degraded
 	default:
@@ -519,13 +549,30 @@ func (r *runner) recordLocked(now time.Time, d time.Duration, err error) bool {
 		from = r.last.Status
 	}
 	r.last, r.has = res, true
-	r.status.Store(uint32(res.Status))
 	r.c.gen.Add(1)
-	if from == res.Status {
-		return false
+	if from != res.Status {
+		r.c.changed(r, change{name: r.check.Name, from: from, to: res.Status, err: err})
 	}
-	r.c.events.push(change{name: r.check.Name, from: from, to: res.Status, err: err})
-	return true
+}
+
+// failureStatusLocked is the status of a failure that makes fails
+// consecutive ones: unhealthy from FailureThreshold on, and before the
+// check has ever succeeded (an instance whose database never answered is
+// not ready); degraded otherwise. r.mu is held.
+func (r *runner) failureStatusLocked(fails int) Status {
+	if !r.ok || fails >= r.check.FailureThreshold {
+		return Unhealthy
+	}
+	return Degraded
+}
+
+// missed is the result of a check whose run did not report within a
+// probe's deadline: counted like one more failure, without being recorded.
+func (r *runner) missed(now time.Time, d time.Duration) Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Result{Name: r.check.Name, Critical: r.check.Critical, Status: r.failureStatusLocked(r.fails + 1),
+		Err: ErrDeadline, Duration: d, Time: now, Failures: r.fails + 1}
 }
 
 // loop waits for the run of wait, then runs the check at its interval
@@ -551,31 +598,6 @@ func (r *runner) loop(stop, wait chan struct{}) {
 	}
 }
 
-// afterRecord updates the overall status and delivers queued events.
-func (c *Checker) afterRecord(changed bool) {
-	if changed {
-		c.events.mu.Lock()
-		st := Healthy
-		for _, r := range c.runners {
-			s := Status(r.status.Load())
-			switch {
-			case s == Unhealthy && r.check.Critical:
-				st = Unhealthy
-			case s == Unknown && st != Unhealthy:
-				st = Unknown
-			case (s == Degraded || s == Unhealthy) && st == Healthy:
-				st = Degraded
-			}
-		}
-		if st != c.overall {
-			c.events.queue = append(c.events.queue, change{from: c.overall, to: st})
-			c.overall = st
-		}
-		c.events.mu.Unlock()
-	}
-	c.events.drain(c)
-}
-
 // change is one status change.
 type change struct {
 	name     string
@@ -583,29 +605,47 @@ type change struct {
 	err      error
 }
 
-// notifier delivers changes one at a time, in the order they were queued,
-// with no lock held while the listener runs.
+// notifier queues changes and delivers them one at a time, in order, on a
+// goroutine of its own that lives while the queue is not empty.
 type notifier struct {
-	mu    sync.Mutex
-	queue []change
-	busy  bool
+	mu      sync.Mutex
+	queue   []change
+	busy    bool   // a delivery goroutine is running
+	overall Status // the overall status of the last queued change
 }
 
-func (n *notifier) push(ch change) {
+// changed queues the change of r's status, then the overall change it
+// causes, and starts a delivery goroutine unless one is running. The
+// statuses the overall one is computed from change only here, under
+// events.mu, so each overall change agrees with the check changes queued
+// before it. r.mu is held.
+func (c *Checker) changed(r *runner, ch change) {
+	n := &c.events
 	n.mu.Lock()
+	defer n.mu.Unlock()
+	r.status.Store(uint32(ch.to))
 	n.queue = append(n.queue, ch)
-	n.mu.Unlock()
+	st := Healthy
+	for _, r := range c.runners {
+		st = worse(st, effect(Status(r.status.Load()), r.check.Critical))
+	}
+	if st != n.overall {
+		n.queue = append(n.queue, change{from: n.overall, to: st})
+		n.overall = st
+	}
+	if !n.busy {
+		n.busy = true
+		go c.deliverQueued()
+	}
 }
 
-func (n *notifier) drain(c *Checker) {
+// deliverQueued delivers queued changes until the queue is empty.
+func (c *Checker) deliverQueued() {
+	n := &c.events
 	n.mu.Lock()
-	if n.busy {
-		n.mu.Unlock()
-		return // the goroutine delivering now also delivers ours
-	}
-	n.busy = true
 	for len(n.queue) > 0 {
 		ch := n.queue[0]
+		n.queue[0] = change{}
 		n.queue = n.queue[1:]
 		n.mu.Unlock()
 		c.deliver(ch)

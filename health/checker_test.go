@@ -2,6 +2,7 @@ package health_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,9 +63,12 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 	}{
 		{"no name", health.Options{}, []health.Check{{Check: ok}}},
 		{"duplicate name", health.Options{}, []health.Check{{Name: "db", Check: ok}, {Name: "db", Check: ok}}},
+		{"colon in name", health.Options{}, []health.Check{{Name: "db:primary", Check: ok}}},
 		{"no function", health.Options{}, []health.Check{{Name: "db"}}},
 		{"nil SQL db", health.Options{}, []health.Check{{Name: "db", Check: health.SQL(nil)}}},
 		{"empty SQL query", health.Options{}, []health.Check{{Name: "db", Check: health.SQLQuery(nil, "")}}},
+		{"typed nil SQL db", health.Options{}, []health.Check{{Name: "db", Check: health.SQL((*sql.DB)(nil))}}},
+		{"typed nil SQL query db", health.Options{}, []health.Check{{Name: "db", Check: health.SQLQuery((*sql.DB)(nil), "SELECT 1")}}},
 		{"negative check timeout", health.Options{}, []health.Check{{Name: "db", Check: ok, Timeout: -1}}},
 		{"negative interval", health.Options{}, []health.Check{{Name: "db", Check: ok, Interval: -1}}},
 		{"negative slow", health.Options{}, []health.Check{{Name: "db", Check: ok, Slow: -1}}},
@@ -370,8 +374,10 @@ func TestStatusRules(t *testing.T) {
 			[]health.Status{health.Unhealthy, health.Healthy}},
 		{"non-critical fails", []health.Check{{Name: "a", Check: ok, Critical: true}, {Name: "b", Check: failing}}, health.Degraded,
 			[]health.Status{health.Healthy, health.Unhealthy}},
-		{"critical below its failure threshold", []health.Check{{Name: "a", Check: failing, Critical: true, FailureThreshold: 3}}, health.Degraded,
-			[]health.Status{health.Degraded}},
+		// Until its first success the threshold does not apply: an
+		// instance whose database never answered is not ready.
+		{"critical failing from the start, threshold 3", []health.Check{{Name: "a", Check: failing, Critical: true, FailureThreshold: 3}}, health.Unhealthy,
+			[]health.Status{health.Unhealthy}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -403,39 +409,81 @@ func TestSlowIsDegraded(t *testing.T) {
 	}
 }
 
-// TestFailureThreshold: with FailureThreshold 3 a critical check is
-// degraded on the first two failures, unhealthy on the third, healthy
-// again (and the count reset) after one success.
+// TestFailureThreshold: with FailureThreshold 3 a critical check that has
+// succeeded is degraded on the first two failures, unhealthy on the third,
+// healthy again (and the count reset) after one success. Before its first
+// success every failure is unhealthy.
 func TestFailureThreshold(t *testing.T) {
-	clk := newClock()
-	var fail atomic.Bool
-	c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, FailureThreshold: 3,
-		Check: func(context.Context) error {
-			if fail.Load() {
-				return errors.New("down")
-			}
-			return nil
-		}})
-	steps := []struct {
+	type step struct {
 		fail     bool
 		want     health.Status
 		failures int
-	}{
-		{false, health.Healthy, 0},
-		{true, health.Degraded, 1},
-		{true, health.Degraded, 2},
-		{true, health.Unhealthy, 3},
-		{true, health.Unhealthy, 4},
-		{false, health.Healthy, 0},
-		{true, health.Degraded, 1},
 	}
-	for i, s := range steps {
-		fail.Store(s.fail)
-		rep := c.Report(context.Background())
-		if res := rep.Checks[0]; rep.Status != s.want || res.Failures != s.failures {
-			t.Fatalf("step %d: %v with %d failures; want %v with %d", i, rep.Status, res.Failures, s.want, s.failures)
-		}
-		clk.Add(time.Second)
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"after a success", []step{
+			{false, health.Healthy, 0},
+			{true, health.Degraded, 1},
+			{true, health.Degraded, 2},
+			{true, health.Unhealthy, 3},
+			{true, health.Unhealthy, 4},
+			{false, health.Healthy, 0},
+			{true, health.Degraded, 1},
+		}},
+		{"failing from the start", []step{
+			{true, health.Unhealthy, 1},
+			{true, health.Unhealthy, 2},
+			{false, health.Healthy, 0},
+			{true, health.Degraded, 1},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock()
+			var fail atomic.Bool
+			c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, FailureThreshold: 3,
+				Check: func(context.Context) error {
+					if fail.Load() {
+						return errors.New("down")
+					}
+					return nil
+				}})
+			for i, s := range tt.steps {
+				fail.Store(s.fail)
+				rep := c.Report(context.Background())
+				if res := rep.Checks[0]; rep.Status != s.want || res.Failures != s.failures {
+					t.Fatalf("step %d: %v with %d failures; want %v with %d", i, rep.Status, res.Failures, s.want, s.failures)
+				}
+				clk.Add(time.Second)
+			}
+		})
+	}
+}
+
+// TestDeadlineRespectsFailureThreshold: a result that misses the probe
+// deadline counts like one more failure: a check that has succeeded and
+// may fail 3 times is degraded, not unhealthy.
+func TestDeadlineRespectsFailureThreshold(t *testing.T) {
+	clk := newClock()
+	block := make(chan struct{})
+	defer close(block)
+	var runs atomic.Int32
+	c := newChecker(t, health.Options{Now: clk.Now, Deadline: 10 * time.Millisecond}, health.Check{Name: "db", Critical: true,
+		FailureThreshold: 3, Timeout: time.Minute, Check: func(context.Context) error {
+			if runs.Add(1) > 1 {
+				<-block
+			}
+			return nil
+		}})
+	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
+		t.Fatalf("first report = %+v", rep)
+	}
+	clk.Add(time.Second)
+	rep := c.Report(context.Background())
+	if res := rep.Checks[0]; !errors.Is(res.Err, health.ErrDeadline) || res.Status != health.Degraded || rep.Status != health.Degraded {
+		t.Fatalf("report past the deadline = %+v; want degraded with ErrDeadline", rep)
 	}
 }
 
@@ -518,7 +566,7 @@ func TestOnChange(t *testing.T) {
 		c.Report(context.Background())
 		clk.Add(time.Second)
 	}
-	// The listener may still be running on the goroutine of the last run.
+	// Changes are delivered on a goroutine of the Checker: wait for them.
 	for range 500 {
 		mu.Lock()
 		n := len(got)
@@ -559,6 +607,254 @@ func TestStatusString(t *testing.T) {
 		}
 		if b, _ := s.MarshalText(); string(b) != want {
 			t.Errorf("%d.MarshalText() = %q; want %q", s, b, want)
+		}
+	}
+}
+
+// stuckCheck is a critical check that succeeds once, then ignores its
+// context until the returned release func is called (at cleanup at the
+// latest): degraded at its first timeout, unhealthy at the next failure.
+func stuckCheck(t *testing.T) (health.Check, func()) {
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free)
+	var runs atomic.Int32
+	return health.Check{Name: "stuck", Critical: true, FailureThreshold: 2, Timeout: time.Millisecond, Interval: 5 * time.Millisecond,
+		Check: func(context.Context) error {
+			if runs.Add(1) > 1 {
+				<-release
+			}
+			return nil
+		}}, free
+}
+
+// TestListenerDoesNotDelayProbes: a probe that records a change (here the
+// ErrStillRunning that makes a hung check unhealthy) returns while the
+// listener is still busy with it: listeners never run on a probe.
+func TestListenerDoesNotDelayProbes(t *testing.T) {
+	clk := newClock()
+	check, _ := stuckCheck(t)
+	unblock := make(chan struct{})
+	defer close(unblock)
+	degraded, entered := make(chan struct{}, 1), make(chan struct{}, 1)
+	c := newChecker(t, health.Options{Now: clk.Now, OnChange: func(name string, from, to health.Status) {
+		switch {
+		case name == "stuck" && to == health.Degraded:
+			degraded <- struct{}{}
+		case name == "stuck" && to == health.Unhealthy:
+			entered <- struct{}{}
+			<-unblock
+		}
+	}}, check)
+	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
+		t.Fatalf("first probe = %+v; want healthy", rep)
+	}
+	clk.Add(time.Hour)
+	if res := c.Report(context.Background()).Checks[0]; !errors.Is(res.Err, health.ErrTimeout) || res.Status != health.Degraded {
+		t.Fatalf("second probe = %+v; want degraded with ErrTimeout", res)
+	}
+	<-degraded
+	clk.Add(time.Hour)
+	done := make(chan health.Report, 1)
+	go func() { done <- c.Report(context.Background()) }()
+	select {
+	case rep := <-done:
+		if res := rep.Checks[0]; !errors.Is(res.Err, health.ErrStillRunning) || res.Status != health.Unhealthy {
+			t.Fatalf("third probe = %+v; want unhealthy with ErrStillRunning", res)
+		}
+	case <-time.After(30 * time.Second): // a hang guard, not a time limit
+		t.Fatal("the probe waited for the OnChange listener")
+	}
+	<-entered // the listener does hear the change, on another goroutine
+}
+
+// TestStopFromListener: a listener may call Stop (say, on a fatal status)
+// even when the change was recorded by a background loop.
+func TestStopFromListener(t *testing.T) {
+	check, _ := stuckCheck(t)
+	stopped := make(chan struct{})
+	var c *health.Checker
+	c = newChecker(t, health.Options{OnChange: func(name string, from, to health.Status) {
+		if name == "stuck" && to == health.Unhealthy {
+			c.Stop()
+			close(stopped)
+		}
+	}}, check)
+	c.Start()
+	select {
+	case <-stopped:
+	case <-time.After(30 * time.Second): // a hang guard, not a time limit
+		t.Fatal("Stop called from OnChange did not return")
+	}
+}
+
+// TestOnChangeOverallFollowsChecks: with many checks flapping under
+// concurrent probes, each check's changes chain (from = the previous to)
+// and every overall change agrees with the check changes delivered before
+// it, by the documented rules.
+func TestOnChangeOverallFollowsChecks(t *testing.T) {
+	const n = 6
+	var mu sync.Mutex
+	seen := map[string]health.Status{}
+	critical := map[string]bool{}
+	overall := health.Unknown
+	var bad []string
+	var delivered atomic.Int64
+	var checks []health.Check
+	var calls atomic.Uint64
+	for i := range n {
+		name := fmt.Sprint("dep", i)
+		critical[name] = i%2 == 0
+		checks = append(checks, health.Check{Name: name, Critical: critical[name], Check: func(context.Context) error {
+			if x := calls.Add(1); (x*2654435761)>>7%3 == 0 { // a cheap deterministic shuffle
+				return errors.New("flap")
+			}
+			return nil
+		}})
+	}
+	c := newChecker(t, health.Options{TTL: time.Nanosecond, OnChange: func(name string, from, to health.Status) {
+		mu.Lock()
+		defer mu.Unlock()
+		defer delivered.Add(1)
+		if name != "" {
+			if seen[name] != from {
+				bad = append(bad, fmt.Sprintf("%s: %v->%v after %v", name, from, to, seen[name]))
+			}
+			seen[name] = to
+			return
+		}
+		if from != overall {
+			bad = append(bad, fmt.Sprintf("overall %v->%v after %v", from, to, overall))
+		}
+		overall = to
+		want := health.Healthy
+		for name := range critical {
+			s, ok := seen[name]
+			switch {
+			case ok && s == health.Unhealthy && critical[name]:
+				want = health.Unhealthy
+			case !ok && want != health.Unhealthy:
+				want = health.Unknown
+			case (s == health.Degraded || s == health.Unhealthy) && want == health.Healthy:
+				want = health.Degraded
+			}
+		}
+		if to != want {
+			bad = append(bad, fmt.Sprintf("overall ->%v with checks %v; want %v", to, seen, want))
+		}
+	}}, checks...)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				c.Report(context.Background())
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if delivered.Load() == 0 || len(bad) > 0 {
+		t.Fatalf("%d changes delivered; inconsistencies: %q", delivered.Load(), bad)
+	}
+}
+
+// TestProbesShareTheRunAtExpiry: when a cached result expires under a
+// storm of probes, the check runs once more, not once per probe.
+func TestProbesShareTheRunAtExpiry(t *testing.T) {
+	var runs atomic.Int32
+	gate := make(chan struct{})
+	clk := newClock()
+	c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, Timeout: time.Minute,
+		Check: func(context.Context) error {
+			if runs.Add(1) > 1 {
+				<-gate
+			}
+			return nil
+		}})
+	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
+		t.Fatalf("first report = %+v", rep)
+	}
+	clk.Add(time.Second) // the cached result has just expired
+	const probes = 200
+	var wg sync.WaitGroup
+	var healthy atomic.Int32
+	for range probes {
+		wg.Go(func() {
+			if c.Report(context.Background()).Status == health.Healthy {
+				healthy.Add(1)
+			}
+		})
+	}
+	for runs.Load() < 2 {
+		runtime.Gosched()
+	}
+	close(gate)
+	wg.Wait()
+	if n := runs.Load(); n != 2 || healthy.Load() != probes {
+		t.Fatalf("%d probes at expiry: %d runs, %d healthy; want 2 runs (the first and one shared), all healthy", probes, n, healthy.Load())
+	}
+}
+
+// TestCancelledProbeLeavesNoGoroutine: a probe whose request context ends
+// while the check runs returns ErrDeadline at once; the run goes on, its
+// result is cached for the next probe, and nothing is left behind.
+func TestCancelledProbeLeavesNoGoroutine(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	var runs atomic.Int32
+	clk := newClock()
+	c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, Timeout: time.Minute,
+		Check: func(ctx context.Context) error {
+			runs.Add(1)
+			close(started)
+			<-release
+			return nil
+		}})
+	base := settledGoroutines()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-started; cancel() }()
+	if res := c.Report(ctx).Checks[0]; !errors.Is(res.Err, health.ErrDeadline) {
+		t.Fatalf("cancelled probe = %+v; want ErrDeadline", res)
+	}
+	close(release)
+	var rep health.Report
+	for range 3000 {
+		if rep = c.Report(context.Background()); rep.Status == health.Healthy {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if rep.Status != health.Healthy || runs.Load() != 1 {
+		t.Fatalf("after the run = %+v, %d runs; want healthy from the one run", rep, runs.Load())
+	}
+	if n := waitGoroutines(t, base); n > base {
+		t.Fatalf("%d goroutines after the run; want %d", n, base)
+	}
+}
+
+// TestStopEndsBackgroundGoroutines: Stop leaves no goroutine of the
+// background loops behind, and Start after Stop works again.
+func TestStopEndsBackgroundGoroutines(t *testing.T) {
+	var checks []health.Check
+	var runs atomic.Int32
+	for i := range 5 {
+		checks = append(checks, health.Check{Name: fmt.Sprint("dep", i), Interval: time.Millisecond,
+			Check: func(context.Context) error { runs.Add(1); return nil }})
+	}
+	c := newChecker(t, health.Options{}, checks...)
+	base := settledGoroutines()
+	for round := range 2 {
+		c.Start()
+		if rep := c.Report(context.Background()); rep.Status != health.Healthy {
+			t.Fatalf("round %d: report = %+v", round, rep)
+		}
+		for before := runs.Load(); runs.Load() < before+10; {
+			runtime.Gosched()
+		}
+		c.Stop()
+		if n := waitGoroutines(t, base); n > base {
+			t.Fatalf("round %d: %d goroutines after Stop; want %d", round, n, base)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"time"
 )
 
@@ -25,12 +26,12 @@ type Querier interface {
 // SQL returns a check function that pings db. With database/sql a ping
 // takes a pooled connection (dialling a new one when the pooled ones are
 // broken), so it fails as soon as the server is down. It returns nil for a
-// nil db, which [New] rejects.
+// nil db (also a nil *sql.DB), which [New] rejects.
 //
 // A pgxpool.Pool needs no helper: its Ping method is a check function
 // (Check: pool.Ping).
 func SQL(db Pinger) func(ctx context.Context) error {
-	if db == nil {
+	if isNil(db) {
 		return nil
 	}
 	return db.PingContext
@@ -38,10 +39,10 @@ func SQL(db Pinger) func(ctx context.Context) error {
 
 // SQLQuery returns a check function that runs query (such as "SELECT 1")
 // on db and reads all its rows: it also proves the database answers
-// queries, not just connections. It returns nil for a nil db or an empty
-// query, which [New] rejects.
+// queries, not just connections. It returns nil for a nil db (also a nil
+// *sql.DB) or an empty query, which [New] rejects.
 func SQLQuery(db Querier, query string) func(ctx context.Context) error {
-	if db == nil || query == "" {
+	if isNil(db) || query == "" {
 		return nil
 	}
 	return func(ctx context.Context) error {
@@ -56,6 +57,19 @@ func SQLQuery(db Querier, query string) func(ctx context.Context) error {
 		}
 		return rows.Err()
 	}
+}
+
+// isNil reports whether v is nil or a nil pointer, map, func, channel or
+// slice in an interface (a method of which would panic at every probe).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // HTTPOptions configure an [HTTP] check. The zero value sends a GET with

@@ -23,17 +23,18 @@
 //
 // A probe runs every stale check at once and waits for all of them, at most
 // [Options.Deadline] (default 900 ms) in total. A check that does not return
-// within its timeout is reported unhealthy with [ErrTimeout]. A check that
+// within its timeout is reported failed with [ErrTimeout]. A check that
 // ignores its context cannot be stopped, so at most one run of each check is
 // ever in flight: while a timed-out run is still stuck, later probes report
 // [ErrStillRunning] at once instead of starting another goroutine. A check
-// that panics is recovered and reported unhealthy with [ErrPanic].
+// that panics is recovered and reported failed with [ErrPanic] (a failure is
+// unhealthy, or degraded under [Check.FailureThreshold]).
 //
 // # Status
 //
 // Each check result is [Healthy], [Degraded] (a success slower than
-// [Check.Slow], or a failure not yet repeated [Check.FailureThreshold]
-// times) or [Unhealthy]. The overall status is unhealthy when a critical
+// [Check.Slow], or a failure of a check that has worked before, not yet
+// repeated [Check.FailureThreshold] times) or [Unhealthy]. The overall status is unhealthy when a critical
 // check is unhealthy, degraded when any check is degraded or a non-critical
 // check is unhealthy, healthy otherwise. [Options.OnChange] hears every
 // change, of each check and of the overall status.
@@ -56,7 +57,8 @@
 // unhealthy or the checker is draining ([Checker.SetDraining]); the first
 // sends only the status, the second every check. [Checker.Register] mounts
 // the three under a prefix. All of them answer GET and HEAD (headers only),
-// and send Cache-Control: no-store.
+// and send Cache-Control: no-store and Vary: Accept (added to whatever Vary
+// a middleware in front, such as CORS, has already set).
 //
 // The default body is ChainSync's:
 //

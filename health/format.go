@@ -8,45 +8,73 @@ import (
 	"unicode/utf8"
 )
 
-// negotiate picks the body format from the request's Accept header lines:
-// application/health+json when the client gives it a higher q than
-// application/json, ChainSync's JSON in the opposite case, def otherwise
-// (also when neither is named, or for wildcards only). Malformed ranges and
-// q values are ignored. It does not allocate.
+// negotiate picks the body format from the request's Accept header lines.
+// Each of the two media types gets the q of the most specific range that
+// matches it (exact, then application/*, then */*), as RFC 9110 section
+// 12.5.1 says; the type with the higher q wins. A type no range names
+// ranks above one refused with q=0 and below any other; on a tie
+// (including no Accept header, or wildcards only) the answer is def.
+// Ranges that do not parse, or whose q is malformed, are ignored. It does
+// not allocate.
 func negotiate(accept []string, def Format) Format {
-	qHealth, qJSON := -1, -1
+	var spec, q [2]int // by Format: specificity of the best range (0 none), its q in thousandths
 	for _, line := range accept {
 		for line != "" {
 			var part string
 			part, line, _ = strings.Cut(line, ",")
 			mt, params, _ := strings.Cut(part, ";")
-			mt = strings.TrimSpace(mt)
-			var target *int
-			switch {
-			case strings.EqualFold(mt, ContentTypeHealthJSON):
-				target = &qHealth
-			case strings.EqualFold(mt, ContentTypeJSON):
-				target = &qJSON
-			default:
+			typ, sub, ok := strings.Cut(strings.TrimSpace(mt), "/")
+			if !ok || typ == "" || sub == "" {
 				continue
 			}
-			q := 1000
+			weight := 1000
 			for params != "" {
 				var p string
 				p, params, _ = strings.Cut(params, ";")
 				if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-					q = parseQ(strings.TrimSpace(v))
+					weight = parseQ(strings.TrimSpace(v))
 				}
 			}
-			if q > *target {
-				*target = q
+			if weight < 0 {
+				continue
+			}
+			var match [2]int
+			switch {
+			case typ == "*" && sub == "*":
+				match = [2]int{1, 1}
+			case !strings.EqualFold(typ, "application"):
+				continue
+			case sub == "*":
+				match = [2]int{2, 2}
+			case strings.EqualFold(sub, "json"):
+				match[FormatChainSync] = 3
+			case strings.EqualFold(sub, "health+json"):
+				match[FormatHealthJSON] = 3
+			default:
+				continue
+			}
+			for f, m := range match {
+				if m > spec[f] || m == spec[f] && m > 0 && weight > q[f] {
+					spec[f], q[f] = m, weight
+				}
 			}
 		}
 	}
+	var rank [2]int
+	for f := range rank {
+		switch {
+		case spec[f] == 0:
+			rank[f] = 0 // not named
+		case q[f] == 0:
+			rank[f] = -1 // refused
+		default:
+			rank[f] = q[f]
+		}
+	}
 	switch {
-	case qHealth > qJSON && qHealth > 0:
+	case rank[FormatHealthJSON] > rank[FormatChainSync]:
 		return FormatHealthJSON
-	case qJSON > qHealth && qJSON > 0:
+	case rank[FormatChainSync] > rank[FormatHealthJSON]:
 		return FormatChainSync
 	}
 	return def

@@ -64,8 +64,8 @@ func (c *Checker) LiveHandler() http.Handler { return handler{c, kindLive} }
 
 // ReadyHandler answers readiness probes: 200 when the overall status is
 // healthy or degraded, 503 when it is unhealthy or the Checker is
-// draining, with only the overall status in the body
-// ({"status":"healthy","timestamp":...}). The timestamp is when the
+// draining (then at once, without running any check), with only the
+// overall status in the body ({"status":"healthy","timestamp":...}). The timestamp is when the
 // results were assembled: a cached answer keeps the time of its results.
 // A cached answer is sent without allocating.
 func (c *Checker) ReadyHandler() http.Handler { return handler{c, kindReady} }
@@ -110,6 +110,9 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case h.kind == kindLive:
 		b = c.liveBody(f)
+	case h.kind == kindReady && c.draining.Load():
+		// 503 whatever the checks say: no need to run them.
+		b = c.encode(&snapshot{report: Report{Time: c.now()}}, kindReady, f, true)
 	case c.draining.Load():
 		s := c.snapshot(r.Context())
 		b = c.encode(s, h.kind, f, true)
@@ -126,11 +129,32 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd["Content-Length"] = b.length
 	hd["Cache-Control"] = c.headers.noStore
 	hd["X-Content-Type-Options"] = c.headers.nosniff
-	hd["Vary"] = c.headers.vary
+	if v := hd["Vary"]; len(v) == 0 {
+		hd["Vary"] = c.headers.vary
+	} else if !varies(v) {
+		// Keep what a middleware in front (CORS: Vary: Origin) set; the
+		// full slice expression keeps its backing array untouched.
+		hd["Vary"] = append(v[:len(v):len(v)], "Accept")
+	}
 	w.WriteHeader(b.status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(b.data)
 	}
+}
+
+// varies reports whether the Vary values already cover Accept (or "*").
+func varies(values []string) bool {
+	for _, v := range values {
+		for v != "" {
+			var tok string
+			tok, v, _ = strings.Cut(v, ",")
+			tok = strings.TrimSpace(tok)
+			if tok == "*" || strings.EqualFold(tok, "Accept") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *Checker) reject(w http.ResponseWriter, r *http.Request) {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,6 +210,19 @@ func TestAcceptNegotiation(t *testing.T) {
 		{"*/*", health.FormatHealthJSON, "application/health+json"},
 		{"text/html,application/xhtml+xml,*/*;q=0.8", health.FormatChainSync, "application/json"},
 		{",,;;,=;q=,application/health+json;q=0.001", health.FormatChainSync, "application/health+json"},
+		// RFC 9110 12.5.1: the most specific range that matches a type
+		// gives its q.
+		{"application/*, application/health+json;q=0.5", health.FormatHealthJSON, "application/json"},
+		{"application/*;q=0.2, application/json;q=0.1", health.FormatChainSync, "application/health+json"},
+		{"application/json;q=0, */*", health.FormatChainSync, "application/health+json"},
+		{"application/health+json;q=0, */*", health.FormatHealthJSON, "application/json"},
+		{"*/*;q=0.1, application/health+json", health.FormatChainSync, "application/health+json"},
+		{"application/*;q=0, application/health+json", health.FormatChainSync, "application/health+json"},
+		{"APPLICATION/*", health.FormatHealthJSON, "application/health+json"},
+		{"application/json;q=0", health.FormatHealthJSON, "application/health+json"},
+		{"application/json;q=0", health.FormatChainSync, "application/health+json"},
+		{"application/json;q=0, application/health+json;q=0", health.FormatChainSync, "application/json"},
+		{"text/*, application/health+json;q=0.5", health.FormatChainSync, "application/health+json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {
@@ -245,14 +260,16 @@ func TestHEAD(t *testing.T) {
 		handler http.Handler
 		code    int
 	}{{"live", c.LiveHandler(), 200}, {"ready", c.ReadyHandler(), 503}, {"health", c.HealthHandler(), 503}} {
-		t.Run(tt.name, func(t *testing.T) {
-			get := serve(tt.handler, "GET", "")
-			head := serve(tt.handler, "HEAD", "")
-			if head.Code != tt.code || head.Body.Len() != 0 || head.Header().Get("Content-Length") != get.Header().Get("Content-Length") ||
-				head.Header().Get("Content-Length") == "" || head.Header().Get("Content-Type") != "application/json" {
-				t.Fatalf("HEAD = %d %v %q; want %d, GET's headers, no body", head.Code, head.Header(), head.Body, tt.code)
-			}
-		})
+		for _, accept := range []string{"application/json", "application/health+json"} {
+			t.Run(tt.name+" "+accept, func(t *testing.T) {
+				get := serve(tt.handler, "GET", accept)
+				head := serve(tt.handler, "HEAD", accept)
+				if head.Code != tt.code || head.Body.Len() != 0 || head.Header().Get("Content-Length") != get.Header().Get("Content-Length") ||
+					head.Header().Get("Content-Length") == "" || head.Header().Get("Content-Type") != accept {
+					t.Fatalf("HEAD = %d %v %q; want %d, GET's headers, no body", head.Code, head.Header(), head.Body, tt.code)
+				}
+			})
+		}
 	}
 }
 
@@ -396,6 +413,15 @@ func FuzzAccept(f *testing.F) {
 		if rec.Code != 200 || (ct != "application/json" && ct != "application/health+json") || !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("Accept %q: %d %q %q", accept, rec.Code, ct, rec.Body)
 		}
+		// The order of the ranges does not matter.
+		parts := strings.Split(accept, ",")
+		slices.Reverse(parts)
+		req.Header["Accept"] = []string{strings.Join(parts, ",")}
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Content-Type"); got != ct {
+			t.Fatalf("Accept %q gives %q, reversed %q gives %q", accept, ct, req.Header["Accept"][0], got)
+		}
 	})
 }
 
@@ -410,7 +436,14 @@ func FuzzDetails(f *testing.F) {
 		if name == "" {
 			name = "x"
 		}
-		c := newChecker(t, health.Options{ExposeErrors: true}, health.Check{Name: name, Check: func(context.Context) error { return errors.New(msg) }})
+		check := health.Check{Name: name, Check: func(context.Context) error { return errors.New(msg) }}
+		if strings.Contains(name, ":") {
+			if _, err := health.New(health.Options{}, check); !errors.Is(err, health.ErrConfig) {
+				t.Fatalf("New with name %q = %v; want ErrConfig", name, err)
+			}
+			return
+		}
+		c := newChecker(t, health.Options{ExposeErrors: true}, check)
 		for _, accept := range []string{"application/json", "application/health+json"} {
 			rec := serve(c.HealthHandler(), "GET", accept)
 			if !json.Valid(rec.Body.Bytes()) {
@@ -505,4 +538,60 @@ func BenchmarkReadyUncached(b *testing.B) {
 func BenchmarkLive(b *testing.B) {
 	c := benchChecker(b)
 	benchHandler(b, c.LiveHandler(), "")
+}
+
+// TestVaryKeepsOtherValues: a middleware in front (CORS sets Vary: Origin
+// before the handler runs) keeps its Vary value; Accept is added once,
+// and the shared header value is never changed.
+func TestVaryKeepsOtherValues(t *testing.T) {
+	c := newChecker(t, health.Options{}, health.Func("db", ok))
+	tests := []struct {
+		name  string
+		added []string
+		want  []string
+	}{
+		{"none", nil, []string{"Accept"}},
+		{"origin", []string{"Origin"}, []string{"Origin", "Accept"}},
+		{"list with accept", []string{"Origin, accept"}, []string{"Origin, accept"}},
+		{"star", []string{"*"}, []string{"*"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, h := range []http.Handler{c.LiveHandler(), c.ReadyHandler(), c.HealthHandler()} {
+				wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					for _, v := range tt.added {
+						w.Header().Add("Vary", v)
+					}
+					h.ServeHTTP(w, r)
+				})
+				rec := serve(wrapped, "GET", "")
+				if got := rec.Header().Values("Vary"); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+					t.Fatalf("Vary = %q; want %q", got, tt.want)
+				}
+				if got := serve(h, "GET", "").Header().Values("Vary"); len(got) != 1 || got[0] != "Accept" {
+					t.Fatalf("plain Vary after a wrapped request = %q; want [Accept]", got)
+				}
+			}
+		})
+	}
+}
+
+// TestDrainingReadyRunsNoCheck: while draining, readiness answers 503 at
+// once without touching a dependency (which may be shutting down too);
+// the detailed health still runs the checks.
+func TestDrainingReadyRunsNoCheck(t *testing.T) {
+	var runs atomic.Int32
+	c := newChecker(t, health.Options{TTL: time.Nanosecond}, health.Func("db", func(context.Context) error { runs.Add(1); return nil }))
+	c.SetDraining(true)
+	for _, accept := range []string{"application/json", "application/health+json"} {
+		if rec := serve(c.ReadyHandler(), "GET", accept); rec.Code != 503 || !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("ready while draining = %d %s", rec.Code, rec.Body)
+		}
+	}
+	if n := runs.Load(); n != 0 {
+		t.Fatalf("readiness while draining ran the check %d times; want 0", n)
+	}
+	if rec := serve(c.HealthHandler(), "GET", ""); rec.Code != 503 || runs.Load() != 1 {
+		t.Fatalf("health while draining = %d after %d runs; want 503 after 1", rec.Code, runs.Load())
+	}
 }
