@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/chainsync/middleware/auth"
+	"github.com/chainsync/middleware/internal/testclock"
 )
 
 func TestNewOptions(t *testing.T) {
@@ -228,7 +229,7 @@ func TestVerifyTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAuth(t, &clock{now: c.Now().Add(tt.shift)}, nil)
+			a := newAuth(t, testclock.New(c.Now().Add(tt.shift)), nil)
 			_, err := a.Verify(ctx, pair.AccessToken)
 			if !errors.Is(err, tt.want) && (err != nil || tt.want != nil) {
 				t.Fatalf("Verify = %v; want %v", err, tt.want)

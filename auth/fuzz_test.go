@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chainsync/middleware/auth"
+	"github.com/chainsync/middleware/internal/testclock"
 )
 
 // FuzzParseAuthorization: any header value either yields a well-formed
@@ -34,7 +35,7 @@ func FuzzParseAuthorization(f *testing.F) {
 // refused with one of the documented errors. Seeds include a real token
 // and mutations of it.
 func FuzzVerify(f *testing.F) {
-	c := &clock{now: time.Unix(1_750_000_000, 0)}
+	c := testclock.New(time.Unix(1_750_000_000, 0))
 	a := newAuth(f, c, nil)
 	pair, err := a.Issue(context.Background(), cashier)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chainsync/middleware/auth"
+	"github.com/chainsync/middleware/internal/testclock"
 )
 
 var (
@@ -18,25 +19,10 @@ var (
 	refreshKey = []byte("refresh-key-refresh-key-refresh!")
 )
 
-// clock is an injectable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the manual time source of these tests.
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{now: time.Now().Truncate(time.Second)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testclock.New(time.Now().Truncate(time.Second)) }
 
 func hsKey(t testing.TB) auth.Key {
 	t.Helper()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chainsync/middleware/auth"
+	"github.com/chainsync/middleware/internal/testclock"
 )
 
 type response struct {
@@ -52,7 +53,7 @@ func TestMiddleware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expired := newAuth(t, &clock{now: c.Now().Add(-time.Hour)}, nil)
+	expired := newAuth(t, testclock.New(c.Now().Add(-time.Hour)), nil)
 	old, err := expired.Issue(ctx, cashier)
 	if err != nil {
 		t.Fatal(err)

@@ -13,30 +13,16 @@ import (
 	"time"
 
 	"github.com/chainsync/middleware/health"
+	"github.com/chainsync/middleware/internal/testclock"
 	"github.com/chainsync/middleware/internal/testserver"
 )
 
 func TestMain(m *testing.M) { testserver.Main(m) }
 
 // clock is a manual clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 12, 4, 15, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testclock.New(time.Date(2026, 12, 4, 15, 4, 5, 0, time.UTC)) }
 
 var quiet = slog.New(slog.DiscardHandler)
 
@@ -162,7 +148,7 @@ func TestTimeoutDoesNotPileUpGoroutines(t *testing.T) {
 		t.Fatalf("first probe = %+v; want unhealthy with ErrTimeout", rep)
 	}
 	for i := range 50 {
-		clk.Add(2 * time.Second) // every probe finds the result stale
+		clk.Advance(2 * time.Second) // every probe finds the result stale
 		res := c.Report(context.Background()).Checks[0]
 		if !errors.Is(res.Err, health.ErrStillRunning) || res.Status != health.Unhealthy || res.Failures != i+2 {
 			t.Fatalf("probe %d = %+v; want ErrStillRunning, unhealthy, %d failures", i, res, i+2)
@@ -177,7 +163,7 @@ func TestTimeoutDoesNotPileUpGoroutines(t *testing.T) {
 	close(release)
 	var rep2 health.Report
 	for range 500 { // until the released run has returned
-		clk.Add(2 * time.Second)
+		clk.Advance(2 * time.Second)
 		if rep2 = c.Report(context.Background()); rep2.Status == health.Healthy {
 			break
 		}
@@ -270,12 +256,12 @@ func TestConcurrentProbesShareOneRun(t *testing.T) {
 	if n := runs.Load(); n != 1 {
 		t.Fatalf("%d concurrent probes ran the check %d times; want 1", probes, n)
 	}
-	clk.Add(999 * time.Millisecond)
+	clk.Advance(999 * time.Millisecond)
 	c.Report(context.Background())
 	if n := runs.Load(); n != 1 {
 		t.Fatalf("probe within the TTL ran the check again (%d runs)", n)
 	}
-	clk.Add(time.Millisecond)
+	clk.Advance(time.Millisecond)
 	c.Report(context.Background())
 	if n := runs.Load(); n != 2 {
 		t.Fatalf("probe after the TTL: %d runs; want 2", n)
@@ -292,7 +278,7 @@ func TestPerCheckInterval(t *testing.T) {
 	)
 	for range 10 {
 		c.Report(context.Background())
-		clk.Add(time.Second)
+		clk.Advance(time.Second)
 	}
 	if fast.Load() != 10 || slow.Load() != 1 {
 		t.Fatalf("runs fast=%d slow=%d; want 10 and 1", fast.Load(), slow.Load())
@@ -312,7 +298,7 @@ func TestBackgroundProbesOnlyRead(t *testing.T) {
 		t.Fatalf("first report = %+v; want healthy (it waits for the first background run)", rep)
 	}
 	for range 100 {
-		clk.Add(time.Hour)
+		clk.Advance(time.Hour)
 		c.Report(context.Background())
 	}
 	if n := runs.Load(); n != 1 {
@@ -320,7 +306,7 @@ func TestBackgroundProbesOnlyRead(t *testing.T) {
 	}
 	c.Stop()
 	c.Stop()
-	clk.Add(2 * time.Hour)
+	clk.Advance(2 * time.Hour)
 	c.Report(context.Background())
 	if n := runs.Load(); n != 2 {
 		t.Fatalf("probe after Stop: %d runs; want 2 (on demand again)", n)
@@ -402,7 +388,7 @@ func TestStatusRules(t *testing.T) {
 func TestSlowIsDegraded(t *testing.T) {
 	clk := newClock()
 	c := newChecker(t, health.Options{Now: clk.Now}, health.Check{Name: "db", Critical: true, Slow: 250 * time.Millisecond,
-		Check: func(context.Context) error { clk.Add(300 * time.Millisecond); return nil }})
+		Check: func(context.Context) error { clk.Advance(300 * time.Millisecond); return nil }})
 	rep := c.Report(context.Background())
 	if res := rep.Checks[0]; res.Status != health.Degraded || res.Err != nil || res.Duration != 300*time.Millisecond || rep.Status != health.Degraded {
 		t.Fatalf("report = %+v; want degraded with a 300ms success", rep)
@@ -456,7 +442,7 @@ func TestFailureThreshold(t *testing.T) {
 				if res := rep.Checks[0]; rep.Status != s.want || res.Failures != s.failures {
 					t.Fatalf("step %d: %v with %d failures; want %v with %d", i, rep.Status, res.Failures, s.want, s.failures)
 				}
-				clk.Add(time.Second)
+				clk.Advance(time.Second)
 			}
 		})
 	}
@@ -480,7 +466,7 @@ func TestDeadlineRespectsFailureThreshold(t *testing.T) {
 	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
 		t.Fatalf("first report = %+v", rep)
 	}
-	clk.Add(time.Second)
+	clk.Advance(time.Second)
 	rep := c.Report(context.Background())
 	if res := rep.Checks[0]; !errors.Is(res.Err, health.ErrDeadline) || res.Status != health.Degraded || rep.Status != health.Degraded {
 		t.Fatalf("report past the deadline = %+v; want degraded with ErrDeadline", rep)
@@ -564,7 +550,7 @@ func TestOnChange(t *testing.T) {
 	for _, f := range []bool{false, true, true, false} {
 		fail.Store(f)
 		c.Report(context.Background())
-		clk.Add(time.Second)
+		clk.Advance(time.Second)
 	}
 	// Changes are delivered on a goroutine of the Checker: wait for them.
 	for range 500 {
@@ -650,12 +636,12 @@ func TestListenerDoesNotDelayProbes(t *testing.T) {
 	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
 		t.Fatalf("first probe = %+v; want healthy", rep)
 	}
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	if res := c.Report(context.Background()).Checks[0]; !errors.Is(res.Err, health.ErrTimeout) || res.Status != health.Degraded {
 		t.Fatalf("second probe = %+v; want degraded with ErrTimeout", res)
 	}
 	<-degraded
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	done := make(chan health.Report, 1)
 	go func() { done <- c.Report(context.Background()) }()
 	select {
@@ -776,7 +762,7 @@ func TestProbesShareTheRunAtExpiry(t *testing.T) {
 	if rep := c.Report(context.Background()); rep.Status != health.Healthy {
 		t.Fatalf("first report = %+v", rep)
 	}
-	clk.Add(time.Second) // the cached result has just expired
+	clk.Advance(time.Second) // the cached result has just expired
 	const probes = 200
 	var wg sync.WaitGroup
 	var healthy atomic.Int32

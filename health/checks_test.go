@@ -46,7 +46,7 @@ func TestSQLPostgres(t *testing.T) {
 	ready := c.ReadyHandler()
 	probe := func(step string, want health.Status, code int) health.Report {
 		t.Helper()
-		clk.Add(time.Second) // one interval later: every result is stale
+		clk.Advance(time.Second) // one interval later: every result is stale
 		rep := c.Report(context.Background())
 		for _, res := range rep.Checks {
 			if res.Status != want {
@@ -77,7 +77,7 @@ func TestSQLPostgres(t *testing.T) {
 	if err := srv.Pause(); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(time.Second)
+	clk.Advance(time.Second)
 	rep := c2.Report(context.Background())
 	if err := srv.Resume(); err != nil {
 		t.Fatal(err)

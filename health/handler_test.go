@@ -78,7 +78,7 @@ func twoChecks(t *testing.T, opts health.Options) (*health.Checker, func(critica
 		if of {
 			optional = errors.New("search down")
 		}
-		clk.Add(time.Hour)
+		clk.Advance(time.Hour)
 	}
 }
 
@@ -337,7 +337,7 @@ func TestDetailKinds(t *testing.T) {
 	c := newChecker(t, health.Options{Now: clk.Now, Deadline: 50 * time.Millisecond},
 		health.Check{Name: "timeout", Timeout: time.Millisecond, Check: func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }},
 		health.Check{Name: "panic", Check: func(context.Context) error { panic("x") }},
-		health.Check{Name: "slow", Slow: time.Millisecond, Check: func(context.Context) error { clk.Add(time.Second); return nil }},
+		health.Check{Name: "slow", Slow: time.Millisecond, Check: func(context.Context) error { clk.Advance(time.Second); return nil }},
 		health.Check{Name: "deadline", Timeout: time.Hour, Check: func(context.Context) error { <-block; return nil }},
 	)
 	b := decode[chainSyncBody](t, serve(c.HealthHandler(), "GET", ""))

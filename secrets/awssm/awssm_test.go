@@ -20,28 +20,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/chainsync/middleware/internal/testclock"
 	"github.com/chainsync/middleware/secrets"
 	"github.com/chainsync/middleware/secrets/awssm"
 	"github.com/chainsync/middleware/secrets/internal/deepwalk"
 )
 
 // clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type clock = testclock.Clock
 
 // noBackoff keeps the SDK's standard retryer (3 attempts, throttling and
 // 5xx retried) without its sleeps.
@@ -53,7 +39,7 @@ func noBackoff(o *secretsmanager.Options) {
 
 func newProvider(t *testing.T, srv *smServer, opts awssm.Options) (*awssm.Provider, *clock, *bytes.Buffer) {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC))
 	logs := new(bytes.Buffer)
 	opts.Now = clk.Now
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
@@ -363,7 +349,7 @@ func FuzzJSONField(f *testing.F) {
 		f.Add(s, "A")
 	}
 	srv := newSMServer(f)
-	clk := &clock{now: time.Unix(0, 0)}
+	clk := testclock.New(time.Unix(0, 0))
 	p, err := awssm.New(context.Background(), awssm.Options{
 		Now: clk.Now, DisableCache: true, Logger: slog.New(slog.DiscardHandler),
 		LoadOptions: []func(*config.LoadOptions) error{
