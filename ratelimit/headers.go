@@ -109,16 +109,11 @@ func nextAfter(p Policy, r Result) time.Duration {
 	if !r.Allowed && r.RetryAfter > 0 && r.Remaining == 0 {
 		return r.RetryAfter
 	}
-	g := p.params(time.Nanosecond)
-	avail := g.tau - int64(r.ResetAfter)
-	if avail < 0 {
-		avail = 0
-	}
-	d := (avail/g.t+1)*g.t - avail
-	if d > int64(r.ResetAfter) {
-		d = int64(r.ResetAfter)
-	}
-	return time.Duration(d)
+	g := p.params(Resolution)
+	reset := int64(r.ResetAfter / Resolution)
+	avail := max(g.tau-reset, 0)
+	d := min((avail/g.t+1)*g.t-avail, reset)
+	return time.Duration(d) * Resolution
 }
 
 // appendRateLimitItem appends one member of the RateLimit field:

@@ -387,3 +387,37 @@ func TestLimiterTake(t *testing.T) {
 		t.Fatalf("Policies() = %v", got)
 	}
 }
+
+// TestRetryAfterCoversEarlierPolicies: a policy checked before the denying
+// one was charged and may have run out too; Retry-After must cover it, or a
+// client that waits exactly Retry-After is denied again.
+func TestRetryAfterCoversEarlierPolicies(t *testing.T) {
+	hourly := ratelimit.Policy{Name: "hourly", Limit: 2, Period: time.Hour} // one unit per 30 min
+	minute := ratelimit.Policy{Name: "minute", Limit: 1, Period: time.Minute}
+	var hooked ratelimit.Decision
+	f := setup(t, nil, []ratelimit.Policy{hourly, minute}, ratelimit.Options{OnLimited: func(_ *http.Request, d ratelimit.Decision) { hooked = d }})
+	f.do(t, "GET", "203.0.113.7:1")
+	// The second request takes hourly's last unit, then minute denies it
+	// (its own wait: 60s); hourly's next unit comes 30 minutes after the first.
+	rec := f.do(t, "GET", "203.0.113.7:1")
+	if rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("second request: %d", rec.Code)
+	}
+	if got := rec.Header().Get("Retry-After"); got != "1800" {
+		t.Fatalf("Retry-After = %q, want 1800 (hourly ran out as well)", got)
+	}
+	if b := decode(t, rec); b.RetryAfter != 1800 || len(b.Policies) != 1 || b.Policies[0] != "minute" {
+		t.Fatalf("body %+v", b)
+	}
+	if hooked.RetryAfter() != 30*time.Minute {
+		t.Fatalf("Decision.RetryAfter() = %s, want 30m", hooked.RetryAfter())
+	}
+	if got := rec.Header().Get("RateLimit"); got != `"hourly";r=0;t=1800, "minute";r=0;t=60` {
+		t.Fatalf("RateLimit = %q", got)
+	}
+	// Waiting exactly Retry-After admits the request.
+	f.clock.Advance(1800 * time.Second)
+	if rec := f.do(t, "GET", "203.0.113.7:1"); rec.Code != http.StatusNoContent {
+		t.Fatalf("after waiting Retry-After: %d", rec.Code)
+	}
+}

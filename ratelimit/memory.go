@@ -24,8 +24,9 @@ type MemoryOptions struct {
 	// Shards is the number of independently locked shards, rounded up to a
 	// power of two. Default: 256, fewer for a small MaxKeys.
 	Shards int
-	// Now is the clock. Default time.Now. Tests inject a fake one so that
-	// they never sleep.
+	// Now is the clock. Default time.Now, whose monotonic reading makes
+	// the store immune to steps of the wall clock. Tests inject a fake one
+	// so that they never sleep.
 	Now func() time.Time
 	// SweepInterval is how often a background goroutine drops expired
 	// state. Default 1 minute. The sweeper never waits for a shard that a
@@ -57,6 +58,7 @@ type MemoryStore struct {
 	mask     uint64
 	perShard int
 	now      func() time.Time
+	epoch    time.Time // s.now() at construction: state is kept in Resolution units since
 
 	evicted atomic.Uint64
 	swept   atomic.Uint64
@@ -74,7 +76,7 @@ type memKey struct {
 
 type memShard struct {
 	mu    sync.Mutex
-	m     map[memKey]int64  // theoretical arrival time, Unix nanoseconds
+	m     map[memKey]int64  // theoretical arrival time, Resolution units since epoch
 	names map[string]string // interned policy names: one copy per shard, not per key
 	_     [40]byte          // one shard per cache line
 }
@@ -111,6 +113,7 @@ func NewMemoryStore(o MemoryOptions) (*MemoryStore, error) {
 		mask:     uint64(n - 1),
 		perShard: max(1, o.MaxKeys/n),
 		now:      o.Now,
+		epoch:    o.Now(),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -140,7 +143,7 @@ func (s *MemoryStore) Take(ctx context.Context, key string, p Policy, cost int64
 	if err := s.check(ctx, p, cost); err != nil {
 		return Result{}, err
 	}
-	now := s.now().UnixNano()
+	now := s.clock()
 	sh := &s.shards[maphash.String(s.seed, key)&s.mask]
 	sh.mu.Lock()
 	r := s.takeLocked(sh, now, key, p, cost)
@@ -156,7 +159,7 @@ func (s *MemoryStore) TakeAll(ctx context.Context, key string, policies []Policy
 			return dst, err
 		}
 	}
-	now := s.now().UnixNano()
+	now := s.clock()
 	sh := &s.shards[maphash.String(s.seed, key)&s.mask]
 	sh.mu.Lock()
 	for _, p := range policies {
@@ -168,6 +171,14 @@ func (s *MemoryStore) TakeAll(ctx context.Context, key string, policies []Policy
 	}
 	sh.mu.Unlock()
 	return dst, nil
+}
+
+// clock is the time in Resolution units since the store was made. With the
+// default clock it runs on Go's monotonic clock, so a step of the wall
+// clock (an NTP correction, a VM resumed) neither blocks clients for the
+// length of the step nor lets them through early.
+func (s *MemoryStore) clock() int64 {
+	return int64(s.now().Sub(s.epoch) / Resolution)
 }
 
 func (s *MemoryStore) check(ctx context.Context, p Policy, cost int64) error {
@@ -187,10 +198,10 @@ func (s *MemoryStore) check(ctx context.Context, p Policy, cost int64) error {
 }
 
 func (s *MemoryStore) takeLocked(sh *memShard, now int64, key string, p Policy, cost int64) Result {
-	g := p.params(time.Nanosecond)
+	g := p.params(Resolution)
 	k := memKey{p.Name, key}
 	tat, ok := sh.m[k]
-	r, next, update := Decide(now, tat, ok, g.t, g.tau, cost, p.Limit, time.Nanosecond)
+	r, next, update := Decide(now, tat, ok, g.t, g.tau, cost, p.Limit, Resolution)
 	if !update {
 		return r
 	}
@@ -262,7 +273,7 @@ func (s *MemoryStore) sweep(skipBusy bool) int {
 		} else {
 			sh.mu.Lock()
 		}
-		now := s.now().UnixNano()
+		now := s.clock()
 		n := 0
 		for k, tat := range sh.m {
 			if tat <= now {

@@ -247,9 +247,10 @@ func TestMemoryStoreSweepWhileTaking(t *testing.T) {
 }
 
 // TestGCRABounds checks the guarantees of the algorithm on random traffic:
-// in any span d the admitted cost is at most Burst + d/Interval (so no
-// burst above Burst, whatever the timing), and a denied request retried
-// after exactly its RetryAfter is admitted.
+// in any span d the admitted cost is at most Burst + d/Interval, with d in
+// whole microseconds, the store's resolution (so no burst above Burst,
+// whatever the timing), and a denied request retried after exactly its
+// RetryAfter is admitted.
 func TestGCRABounds(t *testing.T) {
 	policies := []ratelimit.Policy{
 		ratelimit.General(), ratelimit.Auth(), ratelimit.API(), ratelimit.Admin(),
@@ -261,7 +262,8 @@ func TestGCRABounds(t *testing.T) {
 		t.Run(p.Name, func(t *testing.T) {
 			c := newClock()
 			s := newMemory(t, ratelimit.MemoryOptions{Now: c.Now, DisableSweeper: true})
-			interval := p.Interval()
+			iv, _ := p.GCRA(ratelimit.Resolution)
+			interval := time.Duration(iv) * ratelimit.Resolution
 			type admit struct {
 				at   time.Time
 				cost int64
@@ -297,7 +299,10 @@ func TestGCRABounds(t *testing.T) {
 				for j := i; j < len(admitted); j++ {
 					sum += admitted[j].cost
 					d := admitted[j].at.Sub(admitted[i].at)
-					if bound := p.EffectiveBurst() + int64(d/interval); sum > bound {
+					// The store counts time in whole microseconds: the two
+					// instants, each rounded down, may be up to d rounded up apart.
+					dRes := (d + ratelimit.Resolution - 1) / ratelimit.Resolution * ratelimit.Resolution
+					if bound := p.EffectiveBurst() + int64(dRes/interval); sum > bound {
 						t.Fatalf("%d units admitted within %s, bound %d", sum, d, bound)
 					}
 					if d > 2*p.Period {

@@ -408,3 +408,31 @@ func TestMiddlewareOverRedis(t *testing.T) {
 		t.Fatalf("Stats %+v", st)
 	}
 }
+
+// TestRetryAfterCoversEarlierPolicies runs the limiter's multi-policy
+// Retry-After over Redis: the second request takes the hourly policy's
+// last unit and is denied by the minute policy, so the client must wait
+// for hourly's next unit (30 minutes), not just the minute's.
+func TestRetryAfterCoversEarlierPolicies(t *testing.T) {
+	s := newStore(t, client(t, redistest.Shared(t).Addr()), uniquePrefix())
+	hourly := ratelimit.Policy{Name: "hourly", Limit: 2, Period: time.Hour}
+	minute := ratelimit.Policy{Name: "minute", Limit: 1, Period: time.Minute}
+	l := ratelimit.Must(s, nil, []ratelimit.Policy{hourly, minute}, ratelimit.Options{})
+	h := l.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	start := time.Now()
+	var rec *httptest.ResponseRecorder
+	for i := 0; i < 2; i++ {
+		rec = httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/", nil)
+		req.RemoteAddr = "203.0.113.7:1"
+		h.ServeHTTP(rec, req)
+	}
+	elapsed := int64(time.Since(start)/time.Second) + 1
+	ra, _ := strconv.ParseInt(rec.Header().Get("Retry-After"), 10, 64)
+	if rec.Code != http.StatusTooManyRequests || ra > 1800 || ra < 1800-elapsed {
+		t.Fatalf("second request: %d, Retry-After %q, want 429 and %d..1800", rec.Code, rec.Header().Get("Retry-After"), 1800-elapsed)
+	}
+	if got := rec.Header().Get("RateLimit"); !strings.HasPrefix(got, `"hourly";r=0;t=`) || !strings.Contains(got, `, "minute";r=0;t=`) {
+		t.Fatalf("RateLimit = %q, want both policies reported", got)
+	}
+}

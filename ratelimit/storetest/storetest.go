@@ -63,6 +63,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"LimitHoldsExactly", testExact},
 		{"Burst", testBurst},
 		{"Cost", testCost},
+		{"PolicyTightened", testTightened},
 		{"Replenish", testReplenish},
 		{"ResetAfter", testResetAfter},
 		{"KeysAndPoliciesIndependent", testIndependent},
@@ -305,6 +306,22 @@ func testResetAfter(t *testing.T, b Backend) {
 		if r.Remaining != 100 || r.ResetAfter != 0 {
 			t.Fatalf("fully replenished: remaining=%d ResetAfter=%s, want 100 and 0", r.Remaining, r.ResetAfter)
 		}
+	}
+}
+
+// testTightened: state written under a looser policy of the same name
+// (before a configuration change) is never more than the new burst in
+// debt.
+func testTightened(t *testing.T, b Backend) {
+	loose := ratelimit.Policy{Name: "tightened", Limit: 100, Period: 15 * time.Minute}
+	tight := ratelimit.Policy{Name: "tightened", Limit: 10, Period: time.Minute} // one per 6s
+	take(t, b.Store, "k", loose, 100)
+	r := take(t, b.Store, "k", tight, 1)
+	if r.Allowed || r.Remaining != 0 {
+		t.Fatalf("tightened policy: allowed=%v remaining=%d, want denied with 0", r.Allowed, r.Remaining)
+	}
+	if r.RetryAfter > 6*time.Second || r.ResetAfter > time.Minute {
+		t.Fatalf("tightened policy: RetryAfter %s ResetAfter %s, want at most one interval (6s) and one period", r.RetryAfter, r.ResetAfter)
 	}
 }
 
