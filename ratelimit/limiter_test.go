@@ -421,3 +421,49 @@ func TestRetryAfterCoversEarlierPolicies(t *testing.T) {
 		t.Fatalf("after waiting Retry-After: %d", rec.Code)
 	}
 }
+
+// overReporting is a faulty third-party MultiStore: it decides with a
+// memory store and then reports one result too many.
+type overReporting struct{ *ratelimit.MemoryStore }
+
+func (s overReporting) TakeAll(ctx context.Context, key string, ps []ratelimit.Policy, cost int64, dst []ratelimit.Result) ([]ratelimit.Result, error) {
+	out, err := s.MemoryStore.TakeAll(ctx, key, ps, cost, dst)
+	return append(out, ratelimit.Result{Allowed: true}), err
+}
+
+func TestFaultyMultiStoreIsAStoreError(t *testing.T) {
+	s := overReporting{newMemory(t, ratelimit.MemoryOptions{})}
+	l := ratelimit.Must(s, nil, []ratelimit.Policy{ratelimit.API()}, ratelimit.Options{Logger: quiet(), FailClosed: true})
+	rec := httptest.NewRecorder()
+	l.Handler(ok).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil)) // must not panic
+	if rec.Code != http.StatusServiceUnavailable || l.Stats().StoreErrors != 1 {
+		t.Fatalf("status %d, Stats %+v; want 503 and one store error", rec.Code, l.Stats())
+	}
+}
+
+func TestFailOpenCountsAllAndLogsOnceASecond(t *testing.T) {
+	s := newMemory(t, ratelimit.MemoryOptions{})
+	s.Close()
+	c := newClock()
+	var logged strings.Builder
+	l := ratelimit.Must(s, nil, []ratelimit.Policy{ratelimit.API()}, ratelimit.Options{Now: c.Now, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	serve := func() {
+		rec := httptest.NewRecorder()
+		l.Handler(ok).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		if rec.Code != http.StatusNoContent {
+			t.Fatalf("fail open answered %d", rec.Code)
+		}
+	}
+	for i := 0; i < 10; i++ {
+		serve()
+	}
+	c.Advance(time.Second)
+	serve()
+	if st := l.Stats(); st.StoreErrors != 11 || st.Allowed != 11 {
+		t.Fatalf("Stats %+v, want 11 store errors, 11 served", st)
+	}
+	lines := strings.Count(logged.String(), "fail open")
+	if lines != 2 || !strings.Contains(logged.String(), "store_errors=11") {
+		t.Fatalf("logged %d lines, want 2 (one a second) with the count:\n%s", lines, logged.String())
+	}
+}
