@@ -369,6 +369,22 @@ func TestClusterSeveralPoliciesAwkwardKeys(t *testing.T) {
 			t.Fatalf("TakeAll(%q) = %+v", k, rs)
 		}
 	}
+	// Every node loses its script cache: each falls back to EVAL on its
+	// own NOSCRIPT, and the state is intact.
+	for _, node := range cl.Nodes {
+		if _, err := node.Do("SCRIPT", "FLUSH"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range keys {
+		rs, err := s.TakeAll(context.Background(), k, ps, 1, nil)
+		if err != nil {
+			t.Fatalf("TakeAll(%q) after SCRIPT FLUSH: %v", k, err)
+		}
+		if len(rs) != 3 || rs[2].Remaining != 3 {
+			t.Fatalf("TakeAll(%q) after SCRIPT FLUSH = %+v", k, rs)
+		}
+	}
 }
 
 func TestMiddlewareOverRedis(t *testing.T) {
