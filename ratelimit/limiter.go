@@ -174,7 +174,8 @@ type Stats struct {
 
 // Limiter enforces one or more policies per key, in order. It is a
 // net/http middleware ([Limiter.Handler]) and can also decide without HTTP
-// ([Limiter.Take]). It is safe for concurrent use.
+// ([Limiter.Take]). It is safe for concurrent use. Make one with [New];
+// the zero value is not usable.
 type Limiter struct {
 	store        Store
 	multi        MultiStore

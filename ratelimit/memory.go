@@ -51,7 +51,8 @@ const DefaultMaxKeys = 1 << 20
 // with its own lock (no global lock on the hot path), bounded by
 // MaxKeys. It suits one instance; a fleet of instances needs a shared store
 // such as ratelimit/redisstore. It is safe for concurrent use. Call Close
-// to stop its sweeper.
+// to stop its sweeper. Make one with [NewMemoryStore]; the zero value is
+// not usable.
 type MemoryStore struct {
 	seed     maphash.Seed
 	shards   []memShard

@@ -37,6 +37,7 @@ type Options struct {
 
 // Store is a [ratelimit.Store] on Redis or Redis Cluster. It is safe for
 // concurrent use; instances of a fleet sharing one Redis share the limits.
+// Make one with [New]; the zero value is not usable.
 type Store struct {
 	client redis.UniversalClient
 	prefix string

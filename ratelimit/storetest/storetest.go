@@ -509,7 +509,16 @@ func limiters(t *testing.T, s ratelimit.Store, p ratelimit.Policy, down bool) {
 			t.Fatal(err)
 		}
 		rec := httptest.NewRecorder()
-		l.Handler(ok).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			l.Handler(ok).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		}()
+		select {
+		case <-served:
+		case <-time.After(timeout + 10*time.Second): // a hang detector, not a speed test
+			t.Fatalf("down=%v FailClosed=%v: the Limiter did not answer within its %s timeout", down, closed, timeout)
+		}
 		want := http.StatusOK
 		if down && closed {
 			want = http.StatusServiceUnavailable
