@@ -282,10 +282,12 @@ func (s *MemoryStore) sweep(skipBusy bool) int {
 				n++
 			}
 		}
+		// Counted under the lock, so that Stats, which reads a shard under
+		// its lock and the counters after, never misses a dropped state.
+		s.swept.Add(uint64(n))
 		sh.mu.Unlock()
 		total += n
 	}
-	s.swept.Add(uint64(total))
 	return total
 }
 
@@ -328,12 +330,14 @@ type MemoryStats struct {
 // Stats returns the store's counters. Keys is summed shard by shard, so it
 // is approximate while requests run.
 func (s *MemoryStore) Stats() MemoryStats {
-	st := MemoryStats{Evicted: s.evicted.Load(), Swept: s.swept.Load()}
+	var st MemoryStats
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		st.Keys += len(sh.m)
 		sh.mu.Unlock()
 	}
+	// Read after the shards: every state missing from Keys is in a counter.
+	st.Evicted, st.Swept = s.evicted.Load(), s.swept.Load()
 	return st
 }
