@@ -187,7 +187,6 @@ type Limiter struct {
 	opts         Options
 	timeout      time.Duration
 	log          *slog.Logger
-	maxBurst     int64
 	epoch        time.Time // opts.Now() at construction, for spacing log lines
 
 	allowed     atomic.Uint64
@@ -257,10 +256,9 @@ func New(store Store, key KeyFunc, policies []Policy, o Options) (*Limiter, erro
 	}
 	l.epoch = l.opts.Now()
 	l.lastLog.Store(-int64(time.Hour))
-	for i, p := range l.policies {
+	for i := range l.policies {
 		v := PolicyHeader(l.policies[:i+1]...)
 		l.policyHeader = append(l.policyHeader, []string{v}[:1:1])
-		l.maxBurst = max(l.maxBurst, p.EffectiveBurst())
 	}
 	return l, nil
 }
@@ -421,8 +419,8 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 		return
 	}
 	l.limited.Add(1)
-	if cost > l.maxBurst {
-		l.logThrottled("ratelimit: request cost exceeds the burst of a policy and can never be admitted", "cost", cost)
+	if p := l.policies[len(results)-1]; cost > p.EffectiveBurst() {
+		l.logThrottled("ratelimit: request cost exceeds the burst of a policy and can never be admitted", "policy", p.Name, "cost", cost, "burst", p.EffectiveBurst())
 	}
 	d := l.decision(results, cost)
 	w.Header().Set(HeaderRetryAfter, strconv.FormatInt(max(ceilSeconds(d.RetryAfter()), 1), 10))

@@ -467,3 +467,21 @@ func TestFailOpenCountsAllAndLogsOnceASecond(t *testing.T) {
 		t.Fatalf("logged %d lines, want 2 (one a second) with the count:\n%s", lines, logged.String())
 	}
 }
+
+func TestCostAboveABurstIsLogged(t *testing.T) {
+	// The second policy's burst is large, the first's is not: a cost of 5
+	// can never pass the first, which is a misconfiguration to report.
+	var logged strings.Builder
+	small := ratelimit.Policy{Name: "small", Limit: 2, Period: time.Minute}
+	large := ratelimit.Policy{Name: "large", Limit: 100, Period: time.Minute}
+	f := setup(t, nil, []ratelimit.Policy{small, large}, ratelimit.Options{
+		Cost:   func(*http.Request) int64 { return 5 },
+		Logger: slog.New(slog.NewTextHandler(&logged, nil)),
+	})
+	if rec := f.do(t, "GET", "203.0.113.7:1"); rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("cost 5 over a burst of 2: %d", rec.Code)
+	}
+	if !strings.Contains(logged.String(), "exceeds the burst") || !strings.Contains(logged.String(), "policy=small") {
+		t.Fatalf("not logged: %q", logged.String())
+	}
+}
