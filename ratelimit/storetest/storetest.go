@@ -8,8 +8,13 @@
 //		})
 //	}
 //
+// A backend should decide with [ratelimit.Decide] or the same arithmetic,
+// on the parameters of Policy.GCRA([ratelimit.Resolution]), so that it
+// rounds as the others do.
+//
 // It checks that limits hold exactly, burst and cost, that denied requests
-// are not charged, replenishment timing, independence of keys and policies,
+// are not charged, state left by a looser policy of the same name,
+// replenishment timing, independence of keys and policies,
 // awkward keys, very large limits, concurrency over one key, the
 // [ratelimit.MultiStore] order when implemented, and — when the backend
 // can be stopped and paused — that calls fail within their deadline while
