@@ -11,16 +11,20 @@
 // There are no windows, so there is no boundary across which a client can
 // send twice its limit within moments (as it can with fixed windows), and
 // remaining quota and reset times are exact. Precisely: in any span of time
-// d a key is admitted at most Burst + d/Interval units, so never more than
-// Burst in a short span; over a whole Period a rested client can use its
-// burst and then the steady rate (lower Burst to tighten that). [General],
+// d a key is admitted at most Burst + d/Interval units (time counted in
+// whole microseconds, [Resolution], as every store keeps it), so never more
+// than Burst in a short span; over a whole Period a rested client can use
+// its burst and then the steady rate (lower Burst to tighten that). [General],
 // [Auth], [API] and [Admin] are ChainSync's four policies; [ParsePolicy]
 // reads "100/15m"-style strings from configuration. Requests may cost more
 // than one unit (Options.Cost).
 //
 // A [Limiter] checks one or more policies per route, in order, for one key,
 // stopping at the first that denies (later policies are neither checked nor
-// charged). Stack two limiters for policies keyed differently.
+// charged; earlier ones were, as with stacked limiters). Its Retry-After
+// covers every checked policy: when an earlier policy ran out too, the
+// client is told to wait for that one. Stack two limiters for policies
+// keyed differently.
 //
 // # Keys and the trust model
 //
@@ -65,7 +69,8 @@
 // out the Limiter fails open by default: the request is served, the failure
 // logged (at most once a second) and counted in [Stats]. With
 // Options.FailClosed it answers 503 problem+json instead. It never panics
-// at request time and never waits longer than the timeout.
+// at request time, and with a store that honours its context, as the
+// [Store] contract requires, never waits longer than the timeout.
 //
 // # Stores
 //

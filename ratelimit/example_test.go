@@ -53,7 +53,10 @@ func Example_chainSyncPoliciesInAction() {
 }
 
 func ExampleNew() {
-	store := ratelimit.MustMemoryStore(ratelimit.MemoryOptions{})
+	// A stopped clock keeps this example's output exact; leave Now unset
+	// in real code.
+	stopped := func() time.Time { return time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC) }
+	store := ratelimit.MustMemoryStore(ratelimit.MemoryOptions{Now: stopped})
 	defer store.Close()
 	// Login attempts: ChainSync's auth policy, per client IP.
 	limiter, err := ratelimit.New(store, nil, []ratelimit.Policy{ratelimit.Auth()}, ratelimit.Options{})

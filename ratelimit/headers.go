@@ -24,7 +24,10 @@ const (
 // quota policies, each a string (the name) with q (quota) and w (window in
 // seconds), such as `"general";q=100;w=900, "api";q=60;w=60`. A period that
 // is not a whole number of seconds is advertised over the next whole second
-// with the quota scaled down to fit (10 per 500ms becomes q=20;w=1).
+// with the quota scaled down to fit (10 per 500ms becomes q=20;w=1). A
+// quota above 999,999,999,999,999, the largest structured-field Integer, is
+// sent as that number (a larger one would make recipients discard the
+// whole field); such a policy is effectively unlimited anyway.
 func PolicyHeader(policies ...Policy) string {
 	var b []byte
 	for i, p := range policies {
@@ -40,10 +43,20 @@ func appendPolicyItem(b []byte, p Policy) []byte {
 	q, w := quotaWindow(p)
 	b = appendSFString(b, p.Name)
 	b = append(b, ";q="...)
-	b = strconv.AppendInt(b, q, 10)
+	b = appendSFInteger(b, q)
 	b = append(b, ";w="...)
-	b = strconv.AppendInt(b, w, 10)
+	b = appendSFInteger(b, w)
 	return b
+}
+
+// maxSFInteger is the largest Integer of RFC 9651 structured fields (15
+// digits).
+const maxSFInteger = 999_999_999_999_999
+
+// appendSFInteger appends n, which must not be negative, as an sf-integer,
+// saturated at maxSFInteger.
+func appendSFInteger(b []byte, n int64) []byte {
+	return strconv.AppendInt(b, min(n, maxSFInteger), 10)
 }
 
 // quotaWindow returns the quota and the window in whole seconds.
@@ -109,16 +122,11 @@ func nextAfter(p Policy, r Result) time.Duration {
 	if !r.Allowed && r.RetryAfter > 0 && r.Remaining == 0 {
 		return r.RetryAfter
 	}
-	g := p.params(time.Nanosecond)
-	avail := g.tau - int64(r.ResetAfter)
-	if avail < 0 {
-		avail = 0
-	}
-	d := (avail/g.t+1)*g.t - avail
-	if d > int64(r.ResetAfter) {
-		d = int64(r.ResetAfter)
-	}
-	return time.Duration(d)
+	g := p.params(Resolution)
+	reset := int64(r.ResetAfter / Resolution)
+	avail := max(g.tau-reset, 0)
+	d := min((avail/g.t+1)*g.t-avail, reset)
+	return time.Duration(d) * Resolution
 }
 
 // appendRateLimitItem appends one member of the RateLimit field:
@@ -126,9 +134,9 @@ func nextAfter(p Policy, r Result) time.Duration {
 func appendRateLimitItem(b []byte, p Policy, r Result) []byte {
 	b = appendSFString(b, p.Name)
 	b = append(b, ";r="...)
-	b = strconv.AppendInt(b, max(r.Remaining, 0), 10)
+	b = appendSFInteger(b, max(r.Remaining, 0))
 	b = append(b, ";t="...)
-	b = strconv.AppendInt(b, ceilSeconds(nextAfter(p, r)), 10)
+	b = appendSFInteger(b, ceilSeconds(nextAfter(p, r)))
 	return b
 }
 

@@ -71,6 +71,12 @@ func UserKey(id func(*http.Request) string) KeyFunc {
 // http.ServeMux), or else the method and path. Combine it with a client key
 // ([Join]) for limits per client and endpoint; on its own it limits the
 // endpoint as a whole.
+//
+// Outside a ServeMux route (a limiter wrapping the whole mux, or another
+// router) r.Pattern is empty and the path the client sent is the key, so
+// every distinct path (/items/1, /items/2, ...) has its own quota and a
+// client can spread its requests over as many as it likes. Wrap the
+// handler of each route instead, or key by something coarser.
 func RouteKey(r *http.Request) string {
 	if r.Pattern != "" {
 		return "route:" + r.Pattern

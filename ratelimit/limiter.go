@@ -111,15 +111,19 @@ type Decision struct {
 	Policies []Policy
 	// Results are the results of Policies, index by index.
 	Results []Result
+
+	retryAfter time.Duration
 }
 
-// RetryAfter is how long the client should wait before trying again: the
-// denying policy's RetryAfter, 0 when allowed.
+// RetryAfter is how long the client should wait before the same request
+// would pass every checked policy: the denying policy's RetryAfter, or
+// longer when a policy checked before it (and charged) has run out as well.
+// It is 0 when allowed.
 func (d Decision) RetryAfter() time.Duration {
 	if d.Allowed || len(d.Results) == 0 {
 		return 0
 	}
-	return d.Results[len(d.Results)-1].RetryAfter
+	return max(d.retryAfter, d.Results[len(d.Results)-1].RetryAfter)
 }
 
 // LimitedError reports a request over a limit. It matches [ErrLimited].
@@ -170,7 +174,8 @@ type Stats struct {
 
 // Limiter enforces one or more policies per key, in order. It is a
 // net/http middleware ([Limiter.Handler]) and can also decide without HTTP
-// ([Limiter.Take]). It is safe for concurrent use.
+// ([Limiter.Take]). It is safe for concurrent use. Make one with [New];
+// the zero value is not usable.
 type Limiter struct {
 	store        Store
 	multi        MultiStore
@@ -182,7 +187,7 @@ type Limiter struct {
 	opts         Options
 	timeout      time.Duration
 	log          *slog.Logger
-	maxBurst     int64
+	epoch        time.Time // opts.Now() at construction, for spacing log lines
 
 	allowed     atomic.Uint64
 	limited     atomic.Uint64
@@ -249,10 +254,11 @@ func New(store Store, key KeyFunc, policies []Policy, o Options) (*Limiter, erro
 	if l.opts.Now == nil {
 		l.opts.Now = time.Now
 	}
-	for i, p := range l.policies {
+	l.epoch = l.opts.Now()
+	l.lastLog.Store(-int64(time.Hour))
+	for i := range l.policies {
 		v := PolicyHeader(l.policies[:i+1]...)
 		l.policyHeader = append(l.policyHeader, []string{v}[:1:1])
-		l.maxBurst = max(l.maxBurst, p.EffectiveBurst())
 	}
 	return l, nil
 }
@@ -291,25 +297,49 @@ func (l *Limiter) Take(ctx context.Context, key string, cost int64) (Decision, e
 	if err != nil {
 		return Decision{}, &StoreError{Err: err}
 	}
-	return l.decision(results), nil
+	return l.decision(results, cost), nil
 }
 
 // decision builds a Decision that owns its slices, so that hooks cannot
 // change the limiter's policies.
-func (l *Limiter) decision(results []Result) Decision {
+func (l *Limiter) decision(results []Result, cost int64) Decision {
 	n := len(results)
-	return Decision{
+	d := Decision{
 		Allowed:  n > 0 && results[n-1].Allowed,
 		Policies: append([]Policy(nil), l.policies[:n]...),
 		Results:  append([]Result(nil), results...),
 	}
+	if !d.Allowed && n > 0 {
+		d.retryAfter = l.retryAfter(results, cost)
+	}
+	return d
+}
+
+// retryAfter is how long a denied request must wait before it would pass
+// every checked policy: the denying policy's RetryAfter, or longer when a
+// policy checked before it, and charged, has run out too. A client that
+// waited only for the denying policy would be turned away by that one.
+func (l *Limiter) retryAfter(results []Result, cost int64) time.Duration {
+	n := len(results)
+	wait := results[n-1].RetryAfter
+	for i, r := range results[:n-1] {
+		g := l.policies[i].params(Resolution)
+		if cost > g.tau/g.t {
+			continue // cannot have been admitted; a store bug, not ours to fix
+		}
+		// Admitted again once now >= TAT + cost×T - tau, where TAT is now + ResetAfter.
+		if d := r.ResetAfter + time.Duration(cost*g.t-g.tau)*Resolution; d > wait {
+			wait = d
+		}
+	}
+	return wait
 }
 
 func (l *Limiter) take(ctx context.Context, key string, cost int64, dst []Result) ([]Result, error) {
 	if l.multi != nil {
 		out, err := l.multi.TakeAll(ctx, key, l.policies, cost, dst)
-		if err == nil && len(out) == len(dst) {
-			err = errors.New("ratelimit: store returned no results")
+		if n := len(out) - len(dst); err == nil && (n < 1 || n > len(l.policies)) {
+			err = fmt.Errorf("ratelimit: store returned %d results for %d policies", n, len(l.policies))
 		}
 		return out, err
 	}
@@ -389,11 +419,11 @@ func (l *Limiter) serve(w http.ResponseWriter, r *http.Request, next http.Handle
 		return
 	}
 	l.limited.Add(1)
-	if cost > l.maxBurst {
-		l.logThrottled("ratelimit: request cost exceeds the burst of a policy and can never be admitted", "cost", cost)
+	if p := l.policies[len(results)-1]; cost > p.EffectiveBurst() {
+		l.logThrottled("ratelimit: request cost exceeds the burst of a policy and can never be admitted", "policy", p.Name, "cost", cost, "burst", p.EffectiveBurst())
 	}
-	d := l.decision(results)
-	w.Header().Set(HeaderRetryAfter, strconv.FormatInt(max(ceilSeconds(last.RetryAfter), 1), 10))
+	d := l.decision(results, cost)
+	w.Header().Set(HeaderRetryAfter, strconv.FormatInt(max(ceilSeconds(d.RetryAfter()), 1), 10))
 	if l.opts.OnLimited != nil {
 		l.opts.OnLimited(r, d)
 	}
@@ -436,7 +466,7 @@ func (l *Limiter) logStoreError(err error) {
 // ago, so that a dead store or a misconfiguration under load cannot flood
 // the log.
 func (l *Limiter) logThrottled(msg string, args ...any) {
-	now := l.opts.Now().UnixNano()
+	now := int64(l.opts.Now().Sub(l.epoch)) // monotonic with the default clock
 	last := l.lastLog.Load()
 	if now-last < int64(time.Second) || !l.lastLog.CompareAndSwap(last, now) {
 		return

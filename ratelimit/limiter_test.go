@@ -387,3 +387,101 @@ func TestLimiterTake(t *testing.T) {
 		t.Fatalf("Policies() = %v", got)
 	}
 }
+
+// TestRetryAfterCoversEarlierPolicies: a policy checked before the denying
+// one was charged and may have run out too; Retry-After must cover it, or a
+// client that waits exactly Retry-After is denied again.
+func TestRetryAfterCoversEarlierPolicies(t *testing.T) {
+	hourly := ratelimit.Policy{Name: "hourly", Limit: 2, Period: time.Hour} // one unit per 30 min
+	minute := ratelimit.Policy{Name: "minute", Limit: 1, Period: time.Minute}
+	var hooked ratelimit.Decision
+	f := setup(t, nil, []ratelimit.Policy{hourly, minute}, ratelimit.Options{OnLimited: func(_ *http.Request, d ratelimit.Decision) { hooked = d }})
+	f.do(t, "GET", "203.0.113.7:1")
+	// The second request takes hourly's last unit, then minute denies it
+	// (its own wait: 60s); hourly's next unit comes 30 minutes after the first.
+	rec := f.do(t, "GET", "203.0.113.7:1")
+	if rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("second request: %d", rec.Code)
+	}
+	if got := rec.Header().Get("Retry-After"); got != "1800" {
+		t.Fatalf("Retry-After = %q, want 1800 (hourly ran out as well)", got)
+	}
+	if b := decode(t, rec); b.RetryAfter != 1800 || len(b.Policies) != 1 || b.Policies[0] != "minute" {
+		t.Fatalf("body %+v", b)
+	}
+	if hooked.RetryAfter() != 30*time.Minute {
+		t.Fatalf("Decision.RetryAfter() = %s, want 30m", hooked.RetryAfter())
+	}
+	if got := rec.Header().Get("RateLimit"); got != `"hourly";r=0;t=1800, "minute";r=0;t=60` {
+		t.Fatalf("RateLimit = %q", got)
+	}
+	// Waiting exactly Retry-After admits the request.
+	f.clock.Advance(1800 * time.Second)
+	if rec := f.do(t, "GET", "203.0.113.7:1"); rec.Code != http.StatusNoContent {
+		t.Fatalf("after waiting Retry-After: %d", rec.Code)
+	}
+}
+
+// overReporting is a faulty third-party MultiStore: it decides with a
+// memory store and then reports one result too many.
+type overReporting struct{ *ratelimit.MemoryStore }
+
+func (s overReporting) TakeAll(ctx context.Context, key string, ps []ratelimit.Policy, cost int64, dst []ratelimit.Result) ([]ratelimit.Result, error) {
+	out, err := s.MemoryStore.TakeAll(ctx, key, ps, cost, dst)
+	return append(out, ratelimit.Result{Allowed: true}), err
+}
+
+func TestFaultyMultiStoreIsAStoreError(t *testing.T) {
+	s := overReporting{newMemory(t, ratelimit.MemoryOptions{})}
+	l := ratelimit.Must(s, nil, []ratelimit.Policy{ratelimit.API()}, ratelimit.Options{Logger: quiet(), FailClosed: true})
+	rec := httptest.NewRecorder()
+	l.Handler(ok).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil)) // must not panic
+	if rec.Code != http.StatusServiceUnavailable || l.Stats().StoreErrors != 1 {
+		t.Fatalf("status %d, Stats %+v; want 503 and one store error", rec.Code, l.Stats())
+	}
+}
+
+func TestFailOpenCountsAllAndLogsOnceASecond(t *testing.T) {
+	s := newMemory(t, ratelimit.MemoryOptions{})
+	s.Close()
+	c := newClock()
+	var logged strings.Builder
+	l := ratelimit.Must(s, nil, []ratelimit.Policy{ratelimit.API()}, ratelimit.Options{Now: c.Now, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	serve := func() {
+		rec := httptest.NewRecorder()
+		l.Handler(ok).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		if rec.Code != http.StatusNoContent {
+			t.Fatalf("fail open answered %d", rec.Code)
+		}
+	}
+	for i := 0; i < 10; i++ {
+		serve()
+	}
+	c.Advance(time.Second)
+	serve()
+	if st := l.Stats(); st.StoreErrors != 11 || st.Allowed != 11 {
+		t.Fatalf("Stats %+v, want 11 store errors, 11 served", st)
+	}
+	lines := strings.Count(logged.String(), "fail open")
+	if lines != 2 || !strings.Contains(logged.String(), "store_errors=11") {
+		t.Fatalf("logged %d lines, want 2 (one a second) with the count:\n%s", lines, logged.String())
+	}
+}
+
+func TestCostAboveABurstIsLogged(t *testing.T) {
+	// The second policy's burst is large, the first's is not: a cost of 5
+	// can never pass the first, which is a misconfiguration to report.
+	var logged strings.Builder
+	small := ratelimit.Policy{Name: "small", Limit: 2, Period: time.Minute}
+	large := ratelimit.Policy{Name: "large", Limit: 100, Period: time.Minute}
+	f := setup(t, nil, []ratelimit.Policy{small, large}, ratelimit.Options{
+		Cost:   func(*http.Request) int64 { return 5 },
+		Logger: slog.New(slog.NewTextHandler(&logged, nil)),
+	})
+	if rec := f.do(t, "GET", "203.0.113.7:1"); rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("cost 5 over a burst of 2: %d", rec.Code)
+	}
+	if !strings.Contains(logged.String(), "exceeds the burst") || !strings.Contains(logged.String(), "policy=small") {
+		t.Fatalf("not logged: %q", logged.String())
+	}
+}

@@ -24,8 +24,9 @@ type MemoryOptions struct {
 	// Shards is the number of independently locked shards, rounded up to a
 	// power of two. Default: 256, fewer for a small MaxKeys.
 	Shards int
-	// Now is the clock. Default time.Now. Tests inject a fake one so that
-	// they never sleep.
+	// Now is the clock. Default time.Now, whose monotonic reading makes
+	// the store immune to steps of the wall clock. Tests inject a fake one
+	// so that they never sleep.
 	Now func() time.Time
 	// SweepInterval is how often a background goroutine drops expired
 	// state. Default 1 minute. The sweeper never waits for a shard that a
@@ -50,13 +51,15 @@ const DefaultMaxKeys = 1 << 20
 // with its own lock (no global lock on the hot path), bounded by
 // MaxKeys. It suits one instance; a fleet of instances needs a shared store
 // such as ratelimit/redisstore. It is safe for concurrent use. Call Close
-// to stop its sweeper.
+// to stop its sweeper. Make one with [NewMemoryStore]; the zero value is
+// not usable.
 type MemoryStore struct {
 	seed     maphash.Seed
 	shards   []memShard
 	mask     uint64
 	perShard int
 	now      func() time.Time
+	epoch    time.Time // s.now() at construction: state is kept in Resolution units since
 
 	evicted atomic.Uint64
 	swept   atomic.Uint64
@@ -74,7 +77,7 @@ type memKey struct {
 
 type memShard struct {
 	mu    sync.Mutex
-	m     map[memKey]int64  // theoretical arrival time, Unix nanoseconds
+	m     map[memKey]int64  // theoretical arrival time, Resolution units since epoch
 	names map[string]string // interned policy names: one copy per shard, not per key
 	_     [40]byte          // one shard per cache line
 }
@@ -111,6 +114,7 @@ func NewMemoryStore(o MemoryOptions) (*MemoryStore, error) {
 		mask:     uint64(n - 1),
 		perShard: max(1, o.MaxKeys/n),
 		now:      o.Now,
+		epoch:    o.Now(),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -140,7 +144,7 @@ func (s *MemoryStore) Take(ctx context.Context, key string, p Policy, cost int64
 	if err := s.check(ctx, p, cost); err != nil {
 		return Result{}, err
 	}
-	now := s.now().UnixNano()
+	now := s.clock()
 	sh := &s.shards[maphash.String(s.seed, key)&s.mask]
 	sh.mu.Lock()
 	r := s.takeLocked(sh, now, key, p, cost)
@@ -156,7 +160,7 @@ func (s *MemoryStore) TakeAll(ctx context.Context, key string, policies []Policy
 			return dst, err
 		}
 	}
-	now := s.now().UnixNano()
+	now := s.clock()
 	sh := &s.shards[maphash.String(s.seed, key)&s.mask]
 	sh.mu.Lock()
 	for _, p := range policies {
@@ -168,6 +172,14 @@ func (s *MemoryStore) TakeAll(ctx context.Context, key string, policies []Policy
 	}
 	sh.mu.Unlock()
 	return dst, nil
+}
+
+// clock is the time in Resolution units since the store was made. With the
+// default clock it runs on Go's monotonic clock, so a step of the wall
+// clock (an NTP correction, a VM resumed) neither blocks clients for the
+// length of the step nor lets them through early.
+func (s *MemoryStore) clock() int64 {
+	return int64(s.now().Sub(s.epoch) / Resolution)
 }
 
 func (s *MemoryStore) check(ctx context.Context, p Policy, cost int64) error {
@@ -187,10 +199,10 @@ func (s *MemoryStore) check(ctx context.Context, p Policy, cost int64) error {
 }
 
 func (s *MemoryStore) takeLocked(sh *memShard, now int64, key string, p Policy, cost int64) Result {
-	g := p.params(time.Nanosecond)
+	g := p.params(Resolution)
 	k := memKey{p.Name, key}
 	tat, ok := sh.m[k]
-	r, next, update := Decide(now, tat, ok, g.t, g.tau, cost, p.Limit, time.Nanosecond)
+	r, next, update := Decide(now, tat, ok, g.t, g.tau, cost, p.Limit, Resolution)
 	if !update {
 		return r
 	}
@@ -262,7 +274,7 @@ func (s *MemoryStore) sweep(skipBusy bool) int {
 		} else {
 			sh.mu.Lock()
 		}
-		now := s.now().UnixNano()
+		now := s.clock()
 		n := 0
 		for k, tat := range sh.m {
 			if tat <= now {
@@ -270,10 +282,12 @@ func (s *MemoryStore) sweep(skipBusy bool) int {
 				n++
 			}
 		}
+		// Counted under the lock, so that Stats, which reads a shard under
+		// its lock and the counters after, never misses a dropped state.
+		s.swept.Add(uint64(n))
 		sh.mu.Unlock()
 		total += n
 	}
-	s.swept.Add(uint64(total))
 	return total
 }
 
@@ -316,12 +330,14 @@ type MemoryStats struct {
 // Stats returns the store's counters. Keys is summed shard by shard, so it
 // is approximate while requests run.
 func (s *MemoryStore) Stats() MemoryStats {
-	st := MemoryStats{Evicted: s.evicted.Load(), Swept: s.swept.Load()}
+	var st MemoryStats
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		st.Keys += len(sh.m)
 		sh.mu.Unlock()
 	}
+	// Read after the shards: every state missing from Keys is in a counter.
+	st.Evicted, st.Swept = s.evicted.Load(), s.swept.Load()
 	return st
 }

@@ -119,19 +119,24 @@ func TestMemoryStoreBackgroundSweeper(t *testing.T) {
 	}
 }
 
-// randomIP returns a random IPv4 key as the IP key function writes it.
-func randomIP(r *rand.Rand) string {
+// scatteredIP returns the i-th of a sequence of distinct IPv4 keys spread
+// over the whole address space (i times an odd constant is a permutation
+// of the 32-bit space), as a flood of random client addresses looks.
+func scatteredIP(i int) string {
 	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], r.Uint32())
+	binary.BigEndian.PutUint32(b[:], uint32(i+1)*2654435761)
 	return "ip:" + netip.AddrFrom4(b).String()
 }
 
 func TestMemoryStoreFloodIsBounded(t *testing.T) {
-	// 1,000,000 random client IPs against a store capped at 20,000 keys.
+	// 1,000,000 distinct client IPs against a store capped at 20,000 keys.
+	// The clock stands still, so nothing expires and every key over the
+	// cap must be an eviction (a real clock would let a slow run sweep
+	// expired state instead).
 	const maxKeys, flood = 20_000, 1_000_000
-	s := newMemory(t, ratelimit.MemoryOptions{MaxKeys: maxKeys, DisableSweeper: true})
+	c := newClock()
+	s := newMemory(t, ratelimit.MemoryOptions{MaxKeys: maxKeys, DisableSweeper: true, Now: c.Now})
 	p := ratelimit.General()
-	r := rand.New(rand.NewPCG(1, 2))
 	ctx := context.Background()
 	var before, after runtime.MemStats
 	for i := 0; i < flood; i++ {
@@ -139,7 +144,7 @@ func TestMemoryStoreFloodIsBounded(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 		}
-		if _, err := s.Take(ctx, randomIP(r), p, 1); err != nil {
+		if _, err := s.Take(ctx, scatteredIP(i), p, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,8 +157,8 @@ func TestMemoryStoreFloodIsBounded(t *testing.T) {
 	if st.Keys < maxKeys*8/10 {
 		t.Fatalf("store holds only %d keys of %d: eviction too eager", st.Keys, maxKeys)
 	}
-	if st.Evicted < flood-maxKeys {
-		t.Fatalf("Evicted = %d, want at least %d (every key over the cap is counted)", st.Evicted, flood-maxKeys)
+	if st.Evicted != uint64(flood-st.Keys) || st.Swept != 0 {
+		t.Fatalf("Stats %+v: want every key over the cap evicted and counted (%d)", st, flood-st.Keys)
 	}
 	// After the cap was reached (at 10% of the flood) the heap must not keep
 	// growing with the number of distinct keys.
@@ -166,16 +171,13 @@ func TestMemoryStoreBytesPerKey(t *testing.T) {
 	const n = 1_000_000
 	keys := make([]string, n)
 	for i := range keys {
-		// Distinct, scattered addresses: i times an odd constant is a
-		// permutation of the 32-bit space.
-		var b [4]byte
-		binary.BigEndian.PutUint32(b[:], uint32(i+1)*2654435761)
-		keys[i] = "ip:" + netip.AddrFrom4(b).String()
+		keys[i] = scatteredIP(i)
 	}
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	s := newMemory(t, ratelimit.MemoryOptions{MaxKeys: 2 * n, DisableSweeper: true})
+	c := newClock()
+	s := newMemory(t, ratelimit.MemoryOptions{MaxKeys: 2 * n, DisableSweeper: true, Now: c.Now})
 	p := ratelimit.General()
 	ctx := context.Background()
 	for _, k := range keys {
@@ -245,9 +247,10 @@ func TestMemoryStoreSweepWhileTaking(t *testing.T) {
 }
 
 // TestGCRABounds checks the guarantees of the algorithm on random traffic:
-// in any span d the admitted cost is at most Burst + d/Interval (so no
-// burst above Burst, whatever the timing), and a denied request retried
-// after exactly its RetryAfter is admitted.
+// in any span d the admitted cost is at most Burst + d/Interval, with d in
+// whole microseconds, the store's resolution (so no burst above Burst,
+// whatever the timing), and a denied request retried after exactly its
+// RetryAfter is admitted.
 func TestGCRABounds(t *testing.T) {
 	policies := []ratelimit.Policy{
 		ratelimit.General(), ratelimit.Auth(), ratelimit.API(), ratelimit.Admin(),
@@ -259,7 +262,8 @@ func TestGCRABounds(t *testing.T) {
 		t.Run(p.Name, func(t *testing.T) {
 			c := newClock()
 			s := newMemory(t, ratelimit.MemoryOptions{Now: c.Now, DisableSweeper: true})
-			interval := p.Interval()
+			iv, _ := p.GCRA(ratelimit.Resolution)
+			interval := time.Duration(iv) * ratelimit.Resolution
 			type admit struct {
 				at   time.Time
 				cost int64
@@ -295,7 +299,10 @@ func TestGCRABounds(t *testing.T) {
 				for j := i; j < len(admitted); j++ {
 					sum += admitted[j].cost
 					d := admitted[j].at.Sub(admitted[i].at)
-					if bound := p.EffectiveBurst() + int64(d/interval); sum > bound {
+					// The store counts time in whole microseconds: the two
+					// instants, each rounded down, may be up to d rounded up apart.
+					dRes := (d + ratelimit.Resolution - 1) / ratelimit.Resolution * ratelimit.Resolution
+					if bound := p.EffectiveBurst() + int64(dRes/interval); sum > bound {
 						t.Fatalf("%d units admitted within %s, bound %d", sum, d, bound)
 					}
 					if d > 2*p.Period {

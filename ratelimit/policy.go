@@ -11,10 +11,10 @@ import (
 
 // Bounds of a [Policy].
 const (
-	// MinPeriod is the shortest period a policy may have. Stores work in
-	// microseconds at least (the Redis store does), so shorter periods
-	// could not be honoured the same way by every store.
-	MinPeriod = time.Microsecond
+	// MinPeriod is the shortest period a policy may have: stores keep time
+	// in microseconds ([Resolution]), so shorter periods could not be
+	// honoured.
+	MinPeriod = Resolution
 	// MaxPeriod is the longest period a policy may have (about 36 years):
 	// long enough for any quota, short enough that time arithmetic in
 	// nanoseconds can never overflow.
@@ -289,8 +289,8 @@ type gcra struct {
 	tau int64 // burst tolerance: burst × t, capped
 }
 
-// params returns the GCRA parameters of p in units of unit (time.Nanosecond
-// for the memory store, time.Microsecond for Redis).
+// params returns the GCRA parameters of p in units of unit ([Resolution]
+// for the stores of this module).
 func (p Policy) params(unit time.Duration) gcra {
 	period := int64(p.Period) / int64(unit)
 	if int64(p.Period)%int64(unit) != 0 {
@@ -311,8 +311,8 @@ func (p Policy) params(unit time.Duration) gcra {
 
 // GCRA returns the emission interval and the burst tolerance of p in whole
 // multiples of unit (rounded up; unit must be positive), as a store that
-// keeps time in that unit enforces them. Store implementations use it so
-// that every backend rounds the same way.
+// keeps time in that unit enforces them. Store implementations call it
+// with [Resolution], so that every backend rounds the same way.
 func (p Policy) GCRA(unit time.Duration) (interval, tolerance int64) {
 	if unit <= 0 {
 		unit = time.Nanosecond

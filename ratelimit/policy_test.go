@@ -165,6 +165,9 @@ func FuzzParsePolicy(f *testing.F) {
 				t.Fatalf("%+v: GCRA(%s) = %d, %d", p, unit, i, tol)
 			}
 		}
-		_ = ratelimit.PolicyHeader(p)
+		// The header is a valid structured field whatever the numbers.
+		if v := ratelimit.PolicyHeader(p); !validSFList(v) {
+			t.Fatalf("ParsePolicy(%q): RateLimit-Policy %q is not a valid structured field", s, v)
+		}
 	})
 }

@@ -74,6 +74,14 @@ type MultiStore interface {
 	TakeAll(ctx context.Context, key string, policies []Policy, cost int64, dst []Result) ([]Result, error)
 }
 
+// Resolution is the unit in which stores keep GCRA time: microseconds,
+// the resolution of Redis's TIME, which Lua's doubles hold exactly. Every
+// store rounds a policy to it the same way ([Policy.GCRA](Resolution)), so
+// the memory and the Redis store give identical results, and a [Limiter]
+// derives header values from them exactly. Other backends should do the
+// same.
+const Resolution = time.Microsecond
+
 // Decide runs one GCRA decision in integer time units, for store
 // implementations: tat is the stored theoretical arrival time (ok false when
 // there is none), now the current time, interval and tolerance the values
@@ -81,10 +89,14 @@ type MultiStore interface {
 // Result, and the new TAT to store (with update false when nothing needs
 // storing: a denial or cost 0). A store keeps the new TAT until it is no
 // longer in the future, then may drop it: state at or before now is the
-// same as no state.
+// same as no state. State more than the tolerance ahead of now (written
+// under a looser policy of the same name, or before the clock stepped
+// back) counts as the whole burst used, never as a longer debt.
 func Decide(now, tat int64, ok bool, interval, tolerance, cost int64, limit int64, unit time.Duration) (r Result, newTAT int64, update bool) {
 	if !ok || tat < now {
 		tat = now
+	} else if tat-now > tolerance {
+		tat = now + tolerance
 	}
 	r.Limit = limit
 	if cost > 0 && cost > tolerance/interval {

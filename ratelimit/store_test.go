@@ -38,3 +38,14 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+func TestDecideClampsStateBeyondTolerance(t *testing.T) {
+	// Interval 10, tolerance 30: a TAT 100 ahead (a policy since tightened,
+	// or a clock that stepped back) counts as the whole burst used, not as
+	// a debt of ten units.
+	r, tat, update := ratelimit.Decide(100, 200, true, 10, 30, 1, 3, time.Nanosecond)
+	want := ratelimit.Result{Limit: 3, Remaining: 0, ResetAfter: 30, RetryAfter: 10}
+	if r != want || tat != 130 || update {
+		t.Fatalf("Decide = %+v, %d, %v; want %+v, 130, false", r, tat, update, want)
+	}
+}

@@ -19,7 +19,9 @@
 // ("unknown", an obfuscated node, garbage) ends the walk at the trusted
 // proxy that forwarded it, which is then taken as the client: a
 // misconfigured proxy is not a reason to believe the text. When every hop is
-// trusted (a request from inside), the leftmost is the client.
+// trusted (a request from inside), the leftmost is the client. At most
+// [MaxHops] entries are read; when all of them are trusted, the leftmost of
+// those is the client.
 //
 // The forwarding header is X-Forwarded-For by default; Forwarded (RFC 7239)
 // or a single-address header such as X-Real-IP can be chosen instead. Only
@@ -167,27 +169,25 @@ func (r *Resolver) ClientIP(req *http.Request) netip.Addr {
 		return peer
 	}
 	client := peer
+	hops := 0
 	// Walk the lines from the last, and each line's entries from the last.
 	for i := len(values) - 1; i >= 0; i-- {
+		if r.mode == modeForwarded {
+			if a, done := r.walkForwarded(values[i], &client, &hops); done {
+				return a
+			}
+			continue
+		}
 		line := values[i]
 		for {
-			var entry string
-			if r.mode == modeForwarded {
-				var rest string
-				entry, rest = lastElement(line)
-				line = rest
-				entry = forwardedParam(entry, "for")
+			j := strings.LastIndexByte(line, ',')
+			entry := strings.TrimSpace(line[j+1:])
+			if j < 0 {
+				line = ""
 			} else {
-				j := strings.LastIndexByte(line, ',')
-				entry = line[j+1:]
-				if j < 0 {
-					line = ""
-				} else {
-					line = line[:j]
-				}
+				line = line[:j]
 			}
-			entry = strings.TrimSpace(entry)
-			if entry != "" || r.mode == modeForwarded {
+			if entry != "" {
 				a := parseNode(entry)
 				if !a.IsValid() {
 					return client // garbage from a trusted hop: stop at that hop
@@ -196,6 +196,9 @@ func (r *Resolver) ClientIP(req *http.Request) netip.Addr {
 				if !r.Trusted(a) {
 					return a
 				}
+				if hops++; hops == MaxHops {
+					return client
+				}
 			}
 			if line == "" {
 				break
@@ -203,6 +206,44 @@ func (r *Resolver) ClientIP(req *http.Request) netip.Addr {
 		}
 	}
 	return client
+}
+
+// MaxHops is the most forwarding entries [Resolver.ClientIP] reads, from
+// the right; when they are all trusted, the leftmost of them is the client.
+// Real chains have a few hops; the bound keeps a request's cost linear in
+// its header size.
+const MaxHops = 64
+
+// walkForwarded walks one Forwarded line from its last element, updating
+// client and hops as ClientIP does; done reports that the walk ended, at a.
+// Elements are found in one pass from the left (quoted strings may hold
+// commas, so they cannot be found from the right), remembering the last
+// MaxHops, so a long line costs linear time, not quadratic.
+func (r *Resolver) walkForwarded(line string, client *netip.Addr, hops *int) (a netip.Addr, done bool) {
+	var last [MaxHops]string
+	n := 0
+	for rest, more := line, true; more; n++ {
+		var elem string
+		elem, rest, more = cutUnquoted(rest, ',')
+		last[n%MaxHops] = elem
+	}
+	for j := n - 1; j >= max(n-MaxHops, 0); j-- {
+		if strings.TrimSpace(last[j%MaxHops]) == "" {
+			continue // an empty list element, which RFC 9110 says to ignore
+		}
+		a := parseNode(strings.TrimSpace(forwardedParam(last[j%MaxHops], "for")))
+		if !a.IsValid() {
+			return *client, true // garbage from a trusted hop: stop at that hop
+		}
+		*client = a
+		if !r.Trusted(a) {
+			return a, true
+		}
+		if *hops++; *hops == MaxHops {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // IsHTTPS reports whether req reached the first proxy (or this server) over
@@ -339,7 +380,7 @@ func lastElement(v string) (last, rest string) {
 func forwardedParam(elem, name string) string {
 	for elem != "" {
 		var pair string
-		pair, elem = cutUnquoted(elem, ';')
+		pair, elem, _ = cutUnquoted(elem, ';')
 		k, v, ok := strings.Cut(pair, "=")
 		if !ok || !strings.EqualFold(strings.TrimSpace(k), name) {
 			continue
@@ -353,7 +394,9 @@ func forwardedParam(elem, name string) string {
 	return ""
 }
 
-func cutUnquoted(s string, sep byte) (before, after string) {
+// cutUnquoted slices s around the first sep outside a quoted string;
+// found reports whether there was one.
+func cutUnquoted(s string, sep byte) (before, after string, found bool) {
 	inQuote := false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -362,8 +405,8 @@ func cutUnquoted(s string, sep byte) (before, after string) {
 		case c == '"':
 			inQuote = !inQuote
 		case c == sep && !inQuote:
-			return s[:i], s[i+1:]
+			return s[:i], s[i+1:], true
 		}
 	}
-	return s, ""
+	return s, "", false
 }

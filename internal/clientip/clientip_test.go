@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chainsync/middleware/internal/clientip"
@@ -57,6 +59,11 @@ func TestClientIP(t *testing.T) {
 		{"forwarded comma in quotes", trusted, "Forwarded", "10.0.0.1:80", map[string][]string{"Forwarded": {`for=198.51.100.9;by="a,b", for=10.0.0.5`}}, "198.51.100.9"},
 		{"forwarded unknown stops", trusted, "Forwarded", "10.0.0.1:80", map[string][]string{"Forwarded": {`for=198.51.100.9, for=unknown`}}, "10.0.0.1"},
 		{"forwarded mode ignores XFF", trusted, "Forwarded", "10.0.0.1:80", map[string][]string{"X-Forwarded-For": {"6.6.6.6"}}, "10.0.0.1"},
+		{"forwarded empty elements ignored", trusted, "Forwarded", "10.0.0.1:80", map[string][]string{"Forwarded": {`for=198.51.100.9, ,`}}, "198.51.100.9"},
+		{"forwarded leading empty element ignored", trusted, "Forwarded", "10.0.0.1:80", map[string][]string{"Forwarded": {`for=6.6.6.6`, `, for=10.0.0.7`}}, "6.6.6.6"},
+		{"xff: at most MaxHops read", trusted, "", "10.0.0.1:80", map[string][]string{"X-Forwarded-For": {"198.51.100.9, " + longChain(clientip.MaxHops+6, false)}}, "10.0.0.6"},
+		{"forwarded: at most MaxHops read", trusted, "Forwarded", "10.0.0.1:80", map[string][]string{"Forwarded": {"for=198.51.100.9, " + longChain(clientip.MaxHops+6, true)}}, "10.0.0.6"},
+		{"forwarded: MaxHops over several lines", trusted, "Forwarded", "10.0.0.1:80", map[string][]string{"Forwarded": {"for=198.51.100.9", longChain(clientip.MaxHops, true)}}, "10.0.0.0"},
 		{"single header", trusted, "X-Real-IP", "10.0.0.1:80", map[string][]string{"X-Real-Ip": {"198.51.100.9"}}, "198.51.100.9"},
 		{"single header from untrusted peer", trusted, "X-Real-IP", "203.0.113.7:1", map[string][]string{"X-Real-Ip": {"198.51.100.9"}}, "203.0.113.7"},
 		{"single header garbage", trusted, "X-Real-IP", "10.0.0.1:80", map[string][]string{"X-Real-Ip": {"nope"}}, "10.0.0.1"},
@@ -186,5 +193,41 @@ func BenchmarkClientIP(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = r.ClientIP(req)
+	}
+}
+
+// longChain is a forwarding header of n hops inside 10.0.0.0/8, as an
+// internal client (itself in a trusted range) can send, up to the server's
+// header limit.
+func longChain(n int, forwarded bool) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if forwarded {
+			b.WriteString("for=")
+		}
+		b.WriteString("10.0." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255))
+	}
+	return b.String()
+}
+
+func BenchmarkClientIPLongChain(b *testing.B) {
+	for _, fwd := range []bool{false, true} {
+		name, header := "X-Forwarded-For", ""
+		if fwd {
+			name, header = "Forwarded", "Forwarded"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := mustResolver(b, clientip.Options{TrustedProxies: prefixes(b, "10.0.0.0/8"), Header: header})
+			req := httptest.NewRequest("GET", "/", nil)
+			req.RemoteAddr = "10.0.0.1:80"
+			req.Header.Set(name, longChain(20_000, fwd)) // about 300 KB
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = r.ClientIP(req)
+			}
+		})
 	}
 }

@@ -6,8 +6,9 @@
 // EVAL when the server has lost its script cache, as after a restart or
 // SCRIPT FLUSH) that reads Redis's own clock (TIME), so the clocks of the
 // instances do not matter, and decides every policy of a route for one
-// client key in order. Times are microseconds inside Lua, whose numbers are
-// doubles.
+// client key in order. Times are microseconds ([ratelimit.Resolution], as
+// in the memory store, so both give identical results) inside Lua, whose
+// numbers are doubles and hold them exactly.
 //
 // # Keys
 //

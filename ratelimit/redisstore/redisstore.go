@@ -37,6 +37,7 @@ type Options struct {
 
 // Store is a [ratelimit.Store] on Redis or Redis Cluster. It is safe for
 // concurrent use; instances of a fleet sharing one Redis share the limits.
+// Make one with [New]; the zero value is not usable.
 type Store struct {
 	client redis.UniversalClient
 	prefix string
@@ -82,7 +83,9 @@ func New(client redis.UniversalClient, o Options) (*Store, error) {
 // numbers are doubles, exact for integers below 2^53, and microsecond
 // timestamps (about 2^51 today) plus tolerances (at most 2^50) stay below.
 // A state key holds the theoretical arrival time and expires when it is
-// reached: state that is fully replenished is the same as none.
+// reached: state that is fully replenished is the same as none. A TAT more
+// than the tolerance ahead (written under a looser policy of the same name,
+// or before Redis's clock stepped back) counts as the whole burst used.
 //
 // It returns four integers per checked policy: allowed (1/0), remaining,
 // reset-after and retry-after in microseconds; it stops after the first
@@ -97,7 +100,7 @@ for i = 1, #KEYS do
   local T = tonumber(ARGV[2 * i])
   local tau = tonumber(ARGV[2 * i + 1])
   local tat = tonumber(redis.call('GET', KEYS[i]))
-  if tat == nil or tat < now then tat = now end
+  if tat == nil or tat < now then tat = now elseif tat > now + tau then tat = now + tau end
   local allowed, remaining, reset, retry = 0, 0, 0, 0
   if cost > 0 and cost > math.floor(tau / T) then
     remaining = math.floor((now + tau - tat) / T)
@@ -168,7 +171,7 @@ func (s *Store) TakeAll(ctx context.Context, key string, policies []ratelimit.Po
 			return dst, err
 		}
 		keys[i] = s.Key(p.Name, key)
-		t, tau := p.GCRA(time.Microsecond)
+		t, tau := p.GCRA(ratelimit.Resolution)
 		args = append(args, t, tau)
 	}
 	vals, err := s.script.Run(ctx, s.client, keys, args...).Int64Slice()
@@ -184,8 +187,8 @@ func (s *Store) TakeAll(ctx context.Context, key string, policies []ratelimit.Po
 			Allowed:    vals[i] == 1,
 			Limit:      p.Limit,
 			Remaining:  vals[i+1],
-			ResetAfter: time.Duration(vals[i+2]) * time.Microsecond,
-			RetryAfter: time.Duration(vals[i+3]) * time.Microsecond,
+			ResetAfter: time.Duration(vals[i+2]) * ratelimit.Resolution,
+			RetryAfter: time.Duration(vals[i+3]) * ratelimit.Resolution,
 		})
 	}
 	return dst, nil
