@@ -11,29 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chainsync/middleware/internal/testclock"
 	"github.com/chainsync/middleware/ratelimit"
 	"github.com/chainsync/middleware/ratelimit/storetest"
 )
 
 // clock is a manual clock for the memory store.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 func newMemory(t testing.TB, o ratelimit.MemoryOptions) *ratelimit.MemoryStore {
 	t.Helper()
