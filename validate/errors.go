@@ -77,8 +77,12 @@ const (
 // machine-readable code (one of the Code constants) and a message for
 // humans. Messages never quote the rejected value.
 type FieldError struct {
-	Field   string
-	Code    string
+	// Field is the path of the field in JSON notation, or the name of a
+	// query or path parameter.
+	Field string
+	// Code is the machine-readable reason, one of the Code constants.
+	Code string
+	// Message says what is wrong for humans, without quoting the value.
 	Message string
 	// Offset is the byte offset in the body where decoding failed. It is
 	// only set (and only rendered, as "offset") for errors found while

@@ -28,7 +28,9 @@ const ContentType = "application/problem+json"
 
 // Member is one extension member of a problem.
 type Member struct {
-	Name  string
+	// Name is the member's name in the JSON object.
+	Name string
+	// Value is encoded with encoding/json.
 	Value any
 }
 

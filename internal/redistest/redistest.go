@@ -185,6 +185,8 @@ func start(dir string, o Options, extra ...string) (*Server, error) {
 // Cluster is a running Redis Cluster of one or more masters with the 16384
 // hash slots split between them.
 type Cluster struct {
+	// Nodes are the masters, in slot order: node i holds the i-th share of
+	// the 16384 slots.
 	Nodes []*Server
 }
 

@@ -83,8 +83,9 @@ func FreePort() (int, error) {
 type Process struct {
 	// Name is used in error messages.
 	Name string
-	// Path and Args are the command line.
+	// Path is the executable.
 	Path string
+	// Args are its arguments.
 	Args []string
 	// Dir is the working directory.
 	Dir string
